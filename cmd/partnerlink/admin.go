@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/partnerlink/partnerlink/partnerships"
+)
+
+// subcommands dispatches "partnerlink <group> <verb>".
+func subcommands(group string, verbs map[string]func(context.Context, []string, io.Writer) error) func(context.Context, []string, io.Writer) error {
+	return func(ctx context.Context, args []string, stdout io.Writer) error {
+		if len(args) == 0 || verbs[args[0]] == nil {
+			names := ""
+			for v := range verbs {
+				names += " " + v
+			}
+			return configErrorf("usage: partnerlink %s <verb> [flags]; verbs:%s", group, names)
+		}
+		return verbs[args[0]](ctx, args[1:], stdout)
+	}
+}
+
+func runPartners(ctx context.Context, args []string, stdout io.Writer) error {
+	return subcommands("partners", map[string]func(context.Context, []string, io.Writer) error{
+		"add":  partnersAdd,
+		"list": partnersList,
+	})(ctx, args, stdout)
+}
+
+func runCustomers(ctx context.Context, args []string, stdout io.Writer) error {
+	return subcommands("customers", map[string]func(context.Context, []string, io.Writer) error{
+		"add":      customersAdd,
+		"add-user": customersAddUser,
+		"list":     customersList,
+	})(ctx, args, stdout)
+}
+
+// openStore parses the Redis flag and opens the store for an operator command.
+func openStore(ctx context.Context, f *flags, args []string, required ...string) (*partnerships.Store, func(), error) {
+	cfg, err := f.parse(args, append([]string{"redis-url"}, required...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	rdb, _, err := openRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return partnerships.NewStore(rdb), func() { rdb.Close() }, nil
+}
+
+func partnersAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("partners add", "Registers a partner and prints its API key (shown only once).", stdout, "redis-url")
+	name := f.fs.String("name", "", "the partner's organisation name (required)")
+	email := f.fs.String("email", "", "the partner's contact email address (required)")
+	store, done, err := openStore(ctx, f, args)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if *name == "" || *email == "" {
+		return configErrorf("--name and --email are required")
+	}
+	p, key, err := store.CreatePartner(ctx, *name, *email)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "partner %s created: %s <%s>\nAPI key (shown only this once; keep it secret): %s\n", p.ID, p.Name, p.ContactEmail, key)
+	return nil
+}
+
+func partnersList(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("partners list", "Lists partners.", stdout, "redis-url")
+	store, done, err := openStore(ctx, f, args)
+	if err != nil {
+		return err
+	}
+	defer done()
+	ps, err := store.Partners(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCONTACT\tCREATED")
+	for _, p := range ps {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.ID, p.Name, p.ContactEmail, p.CreatedAt.UTC().Format("2006-01-02"))
+	}
+	return tw.Flush()
+}
+
+func customersAdd(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("customers add", "Registers a customer (tenant) with its first administrator.", stdout, "redis-url")
+	name := f.fs.String("name", "", "the customer's organisation name (required)")
+	domain := f.fs.String("domain", "", "the customer's primary domain, e.g. fabrikam.com")
+	adminEmail := f.fs.String("admin-email", "", "email address of the first administrator (required)")
+	adminName := f.fs.String("admin-name", "", "display name of the first administrator")
+	adminRole := f.fs.String("admin-role", string(partnerships.GlobalAdmin), "role of the first administrator: global_admin or billing_admin")
+	store, done, err := openStore(ctx, f, args)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if *name == "" || *adminEmail == "" {
+		return configErrorf("--name and --admin-email are required")
+	}
+	role, err := partnerships.ParseCustomerRole(*adminRole)
+	if err != nil || !role.CanAccept() {
+		return configErrorf("--admin-role %q: the first user must be global_admin or billing_admin", *adminRole)
+	}
+	c, err := store.CreateCustomer(ctx, *name, *domain, partnerships.CustomerUser{Email: *adminEmail, Name: *adminName, Role: role})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "customer %s created: %s, first administrator %s (%s)\n", c.ID, c.Name, *adminEmail, role)
+	return nil
+}
+
+func customersAddUser(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("customers add-user", "Adds a user with a role to a customer.", stdout, "redis-url")
+	customer := f.fs.String("customer", "", "customer id (required)")
+	email := f.fs.String("email", "", "the user's email address (required)")
+	name := f.fs.String("name", "", "the user's display name")
+	roleName := f.fs.String("role", string(partnerships.User), "global_admin, billing_admin, helpdesk_admin or user")
+	store, done, err := openStore(ctx, f, args)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if *customer == "" || *email == "" {
+		return configErrorf("--customer and --email are required")
+	}
+	role, err := partnerships.ParseCustomerRole(*roleName)
+	if err != nil {
+		return configErrorf("--role: %v", err)
+	}
+	if err := store.AddCustomerUser(ctx, partnerships.CustomerUser{CustomerID: *customer, Email: *email, Name: *name, Role: role}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s added to customer %s as %s\n", *email, *customer, role)
+	return nil
+}
+
+func customersList(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("customers list", "Lists customers and their users.", stdout, "redis-url")
+	store, done, err := openStore(ctx, f, args)
+	if err != nil {
+		return err
+	}
+	defer done()
+	cs, err := store.Customers(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tUSER\tROLE")
+	for _, c := range cs {
+		users, err := store.CustomerUsers(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Name, u.Email, u.Role)
+		}
+	}
+	return tw.Flush()
+}

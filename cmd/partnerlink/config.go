@@ -1,0 +1,146 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting partnerlink reads, from flags and PARTNERLINK_* variables.
+type config struct {
+	RedisURL      string
+	SMTPURL       string
+	MailFrom      string
+	HTTPAddr      string
+	BaseURL       string
+	TokenKeys     string
+	AgreementsDir string
+	InviteTTL     time.Duration
+	Concurrency   int
+	LogFormat     string
+	LogLevel      string
+}
+
+// configError is a setting that is missing or wrong; the process exits with 2.
+type configError struct{ msg string }
+
+func (e *configError) Error() string { return e.msg }
+
+func configErrorf(format string, args ...any) error {
+	return &configError{msg: fmt.Sprintf(format, args...)}
+}
+
+// setting describes one flag and its environment variable.
+type setting struct {
+	flag, env, def, usage string
+}
+
+var settings = map[string]setting{
+	"redis-url":      {"redis-url", "PARTNERLINK_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL: redis://[user:pass@]host:port/db or rediss:// for TLS"},
+	"smtp-url":       {"smtp-url", "PARTNERLINK_SMTP_URL", "", "SMTP URL: smtp://user:pass@host:port?tls=starttls|opportunistic|none, or smtps://… for implicit TLS"},
+	"mail-from":      {"mail-from", "PARTNERLINK_MAIL_FROM", "", `sender of every email, e.g. "partnerlink <noreply@example.com>" (default: noreply@ the base URL's host)`},
+	"http-addr":      {"http-addr", "PARTNERLINK_HTTP_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	"base-url":       {"base-url", "PARTNERLINK_BASE_URL", "", "public URL every link starts with, e.g. https://partners.example.com"},
+	"token-keys":     {"token-keys", "PARTNERLINK_TOKEN_KEYS", "", "token signing keys, newest first: id:base64secret[,id:base64secret…] (partnerlink keys generate)"},
+	"agreements-dir": {"agreements-dir", "PARTNERLINK_AGREEMENTS_DIR", "", "folder of customer agreement files <version>.<locale>.txt (default: the embedded sample)"},
+	"invite-ttl":     {"invite-ttl", "PARTNERLINK_INVITE_TTL", "336h", "how long an invitation link stays valid (at most 2160h = 90 days)"},
+	"concurrency":    {"concurrency", "PARTNERLINK_WORKER_CONCURRENCY", "10", "tasks a worker processes at once"},
+	"log-format":     {"log-format", "PARTNERLINK_LOG_FORMAT", "text", "log format: text or json"},
+	"log-level":      {"log-level", "PARTNERLINK_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+}
+
+// flags parses one subcommand's flags: the named settings plus any the command adds.
+type flags struct {
+	fs     *flag.FlagSet
+	cfg    config
+	ttl    string
+	conc   string
+	usedAs map[string]bool
+}
+
+func newFlags(name, summary string, stdout io.Writer, names ...string) *flags {
+	f := &flags{fs: flag.NewFlagSet(name, flag.ContinueOnError), usedAs: map[string]bool{}}
+	f.fs.SetOutput(stdout)
+	f.fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: partnerlink %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		f.fs.PrintDefaults()
+	}
+	for _, n := range names {
+		s, ok := settings[n]
+		if !ok {
+			panic("unknown setting " + n)
+		}
+		f.usedAs[n] = true
+		def := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			def = v
+		}
+		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
+		f.fs.StringVar(f.target(n), n, def, usage)
+	}
+	return f
+}
+
+// parse parses args and validates every setting the command uses; required lists
+// those that must not be empty.
+func (f *flags) parse(args []string, required ...string) (config, error) {
+	if err := f.fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return config{}, err
+		}
+		return config{}, &configError{msg: err.Error()}
+	}
+	if f.fs.NArg() > 0 {
+		return config{}, configErrorf("unexpected argument %q", f.fs.Arg(0))
+	}
+	for _, n := range required {
+		if strings.TrimSpace(f.value(n)) == "" {
+			s := settings[n]
+			return config{}, configErrorf("--%s (or %s) is required: %s", n, s.env, s.usage)
+		}
+	}
+	if f.usedAs["invite-ttl"] {
+		d, err := time.ParseDuration(f.ttl)
+		if err != nil || d <= 0 || d > 90*24*time.Hour {
+			return config{}, configErrorf("--invite-ttl (PARTNERLINK_INVITE_TTL) %q: must be a duration between 1s and 2160h, e.g. 336h", f.ttl)
+		}
+		f.cfg.InviteTTL = d
+	}
+	if f.usedAs["concurrency"] {
+		n, err := strconv.Atoi(f.conc)
+		if err != nil || n < 1 || n > 1000 {
+			return config{}, configErrorf("--concurrency (PARTNERLINK_WORKER_CONCURRENCY) %q: must be a whole number from 1 to 1000", f.conc)
+		}
+		f.cfg.Concurrency = n
+	}
+	if f.usedAs["log-format"] && f.cfg.LogFormat != "text" && f.cfg.LogFormat != "json" {
+		return config{}, configErrorf("--log-format (PARTNERLINK_LOG_FORMAT) %q: must be text or json", f.cfg.LogFormat)
+	}
+	if f.usedAs["log-level"] {
+		if _, err := parseLevel(f.cfg.LogLevel); err != nil {
+			return config{}, err
+		}
+	}
+	return f.cfg, nil
+}
+
+// target is where the value of setting n lands.
+func (f *flags) target(n string) *string {
+	return map[string]*string{
+		"redis-url": &f.cfg.RedisURL, "smtp-url": &f.cfg.SMTPURL, "mail-from": &f.cfg.MailFrom,
+		"http-addr": &f.cfg.HTTPAddr, "base-url": &f.cfg.BaseURL, "token-keys": &f.cfg.TokenKeys,
+		"agreements-dir": &f.cfg.AgreementsDir, "invite-ttl": &f.ttl, "concurrency": &f.conc,
+		"log-format": &f.cfg.LogFormat, "log-level": &f.cfg.LogLevel,
+	}[n]
+}
+
+func (f *flags) value(name string) string {
+	if fl := f.fs.Lookup(name); fl != nil {
+		return fl.Value.String()
+	}
+	return ""
+}

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/links"
+	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/mailsink"
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/templates"
+	"github.com/partnerlink/partnerlink/tokens"
+	"github.com/partnerlink/partnerlink/web"
+)
+
+// devMailPath is where the embedded SMTP server's messages are shown.
+const devMailPath = "/dev/mail/"
+
+func runDev(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("dev", "Runs everything in one process on embedded defaults: an in-memory Redis, an SMTP\n"+
+		"server that keeps every message and shows it on "+devMailPath+", the API, the pages and the worker,\n"+
+		"with a demo partner, a demo customer and one demo invitation sent at start.", stdout,
+		"http-addr", "agreements-dir", "invite-ttl", "log-format", "log-level")
+	smtpAddr := f.fs.String("smtp-addr", "127.0.0.1:2525", "address of the embedded SMTP server")
+	cfg, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, os.Stderr)
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --http-addr)", cfg.HTTPAddr, err)
+	}
+	d, err := startDev(ctx, ln, *smtpAddr, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer d.close()
+	d.printWelcome(stdout)
+	return serveHTTP(ctx, ln, d.handler, log)
+}
+
+// devSystem is everything `dev` runs in one process.
+type devSystem struct {
+	redis   *miniredis.Miniredis
+	rdb     *redis.Client
+	sink    *mailsink.Sink
+	mail    *mailer.Mailer
+	client  *asynq.Client
+	worker  *asynq.Server
+	handler http.Handler
+	base    string
+	apiKey  string
+	demoInv partnerships.Invitation
+}
+
+func startDev(ctx context.Context, ln net.Listener, smtpAddr string, cfg config, log *slog.Logger) (_ *devSystem, err error) {
+	d := &devSystem{base: "http://" + ln.Addr().String()}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if d.redis, err = miniredis.Run(); err != nil {
+		return nil, fmt.Errorf("start embedded redis: %w", err)
+	}
+	d.rdb = redis.NewClient(&redis.Options{Addr: d.redis.Addr()})
+	connOpt := asynq.RedisClientOpt{Addr: d.redis.Addr()}
+	if d.sink, err = mailsink.Start(mailsink.Options{Addr: smtpAddr, Logger: log.With("component", "mailsink")}); err != nil {
+		return nil, fmt.Errorf("start embedded SMTP server on %s: %w (choose another with --smtp-addr)", smtpAddr, err)
+	}
+	key, err := tokens.GenerateKey("dev")
+	if err != nil {
+		return nil, err
+	}
+	ring, err := tokens.NewRing([]tokens.Key{key})
+	if err != nil {
+		return nil, err
+	}
+	lb, err := links.New(d.base)
+	if err != nil {
+		return nil, err
+	}
+	lib, err := loadAgreements(cfg.AgreementsDir)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := templates.New()
+	if err != nil {
+		return nil, err
+	}
+	host, port, _ := net.SplitHostPort(d.sink.Addr())
+	if d.mail, err = mailer.New(mailer.Config{
+		Host: host, Port: atoiOr(port, 2525), TLS: mailer.TLSNone,
+		From: "noreply@partnerlink.localhost", FromName: "partnerlink", Timeout: 10 * time.Second,
+	}, log.With("component", "mailer")); err != nil {
+		return nil, err
+	}
+	store := partnerships.NewStore(d.rdb, partnerships.WithoutScriptFlags())
+	d.client = asynq.NewClient(connOpt)
+	enq := jobs.NewEnqueuer(d.client)
+	app, err := web.New(web.Config{InviteTTL: cfg.InviteTTL}, web.Deps{
+		Store: store, Tokens: ring, Agreements: lib, Templates: tpl, Links: lb, Enqueuer: enq, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sender := jobs.NewSender(store, tpl, d.mail, ring, lb, "partnerlink.localhost", log.With("component", "sender"))
+	d.worker = jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 10}, log)
+	if err := d.worker.Start(jobs.NewMux(sender)); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	if err := d.seed(ctx, store, enq, cfg.InviteTTL); err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(devMailPath, http.StripPrefix(devMailPath[:len(devMailPath)-1], d.sink.Handler()))
+	mux.Handle("GET /{$}", http.RedirectHandler(devMailPath, http.StatusFound))
+	mux.Handle("/", app)
+	d.handler = mux
+	return d, nil
+}
+
+// seed creates the demo partner, customer and invitation, and queues its send.
+func (d *devSystem) seed(ctx context.Context, store *partnerships.Store, enq *jobs.Enqueuer, ttl time.Duration) error {
+	partner, key, err := store.CreatePartner(ctx, "Contoso Partners Ltd", "partners@contoso.example")
+	if err != nil {
+		return fmt.Errorf("demo partner: %w", err)
+	}
+	d.apiKey = key
+	customer, err := store.CreateCustomer(ctx, "Fabrikam, Inc.", "fabrikam.example", partnerships.CustomerUser{
+		Email: "admin@fabrikam.example", Name: "Ada Admin", Role: partnerships.GlobalAdmin,
+	})
+	if err != nil {
+		return fmt.Errorf("demo customer: %w", err)
+	}
+	for _, u := range []partnerships.CustomerUser{
+		{CustomerID: customer.ID, Email: "billing@fabrikam.example", Name: "Bill Billing", Role: partnerships.BillingAdmin},
+		{CustomerID: customer.ID, Email: "user@fabrikam.example", Name: "Uma User", Role: partnerships.User},
+	} {
+		if err := store.AddCustomerUser(ctx, u); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.Email, err)
+		}
+	}
+	d.demoInv, err = store.CreateInvitation(ctx, partnerships.NewInvitation{
+		PartnerID: partner.ID, Email: "admin@fabrikam.example", Type: partnerships.DelegatedAdmin,
+		Locale: "en", Message: "Hello Ada — as discussed, this lets us manage your licences and users.", TTL: ttl,
+	})
+	if err != nil {
+		return fmt.Errorf("demo invitation: %w", err)
+	}
+	return enq.SendInvitation(ctx, d.demoInv.ID)
+}
+
+func (d *devSystem) printWelcome(w io.Writer) {
+	fmt.Fprintf(w, `
+partnerlink dev is running (embedded Redis and SMTP; nothing is kept after exit)
+
+  Sent mail:     %[1]s%[2]s   ← open the demo invitation here and click its link
+  Partner API:   %[1]s/api/v1/invitations
+  API key:       %[3]s   (demo partner "Contoso Partners Ltd")
+  SMTP server:   %[4]s   (every message it receives is shown on the mail page)
+
+Demo customer "Fabrikam, Inc.": admin@fabrikam.example (global admin),
+billing@fabrikam.example (billing admin), user@fabrikam.example (user, may not accept).
+Demo invitation %[5]s was queued to admin@fabrikam.example.
+
+Invite again:
+  curl -sS -X POST %[1]s/api/v1/invitations \
+    -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' \
+    -d '{"customer_email":"billing@fabrikam.example","relationship_type":"reseller","locale":"de"}'
+
+Press Ctrl-C to stop.
+`, d.base, devMailPath, d.apiKey, d.sink.Addr(), d.demoInv.ID)
+}
+
+func (d *devSystem) close() {
+	if d.worker != nil {
+		d.worker.Shutdown()
+	}
+	if d.client != nil {
+		d.client.Close()
+	}
+	if d.mail != nil {
+		d.mail.Close()
+	}
+	if d.sink != nil {
+		d.sink.Close()
+	}
+	if d.rdb != nil {
+		d.rdb.Close()
+	}
+	if d.redis != nil {
+		d.redis.Close()
+	}
+}
+
+func atoiOr(s string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		return def
+	}
+	return n
+}

@@ -1,0 +1,79 @@
+// Command partnerlink runs partner invitations by email: the HTTP server, the
+// worker that sends mail, and the operator's commands. `partnerlink dev` runs
+// everything in one process on embedded defaults.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout io.Writer) error
+}
+
+var commands = map[string]command{
+	"dev":       {"run everything in one process: embedded Redis, SMTP sink with a mail page, demo data", runDev},
+	"serve":     {"serve the partner API and the customer pages", runServe},
+	"worker":    {"send invitation emails from the queue", runWorker},
+	"partners":  {"manage partners: partners add --name N --email E", runPartners},
+	"customers": {"manage customers: customers add …, customers add-user …, customers list", runCustomers},
+	"preview":   {"render an email template: preview --kind invitation --type T --locale L", runPreview},
+	"keys":      {"generate a token signing key: keys generate [--id ID]", runKeys},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "partnerlink: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	err := cmd.run(ctx, args[1:], stdout)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(*configError)):
+		fmt.Fprintf(stderr, "partnerlink %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "partnerlink %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "partnerlink — partner invitations by email")
+	fmt.Fprintln(w, "\nUsage: partnerlink <command> [flags]   (partnerlink <command> --help lists its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery flag can also be set with its PARTNERLINK_* environment variable; a flag wins over the variable.")
+}

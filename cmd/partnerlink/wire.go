@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerlink/partnerlink/agreements"
+	"github.com/partnerlink/partnerlink/links"
+	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/tokens"
+)
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, configErrorf("--log-level (PARTNERLINK_LOG_LEVEL) %q: must be debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	level, _ := parseLevel(cfg.LogLevel) // validated in parse
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openRedis connects to the Redis at rawURL for the store and for asynq, and checks
+// that it answers.
+func openRedis(ctx context.Context, rawURL string) (*redis.Client, asynq.RedisConnOpt, error) {
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, nil, configErrorf("--redis-url (PARTNERLINK_REDIS_URL): %v; want redis://host:port/db", redactErr(err, rawURL))
+	}
+	connOpt, err := asynq.ParseRedisURI(rawURL)
+	if err != nil {
+		return nil, nil, configErrorf("--redis-url (PARTNERLINK_REDIS_URL): %v", redactErr(err, rawURL))
+	}
+	rdb := redis.NewClient(opt)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("cannot reach Redis at %s: %w", opt.Addr, err)
+	}
+	return rdb, connOpt, nil
+}
+
+// redactErr keeps a password in a URL out of error messages.
+func redactErr(err error, rawURL string) string {
+	msg := err.Error()
+	if i := strings.Index(rawURL, "@"); i > 0 {
+		if j := strings.Index(rawURL, "://"); j >= 0 && j+3 < i {
+			msg = strings.ReplaceAll(msg, rawURL[j+3:i], "…")
+		}
+	}
+	return msg
+}
+
+func newRing(keys string) (*tokens.Ring, error) {
+	k, err := tokens.ParseKeys(keys)
+	if err != nil {
+		return nil, configErrorf("--token-keys (PARTNERLINK_TOKEN_KEYS): %v", err)
+	}
+	r, err := tokens.NewRing(k)
+	if err != nil {
+		return nil, configErrorf("--token-keys (PARTNERLINK_TOKEN_KEYS): %v", err)
+	}
+	return r, nil
+}
+
+func newLinks(base string) (*links.Builder, error) {
+	b, err := links.New(base)
+	if err != nil {
+		return nil, configErrorf("--base-url (PARTNERLINK_BASE_URL): %v", err)
+	}
+	return b, nil
+}
+
+func loadAgreements(dir string) (*agreements.Library, error) {
+	if dir == "" {
+		return agreements.Sample(), nil
+	}
+	lib, err := agreements.Load(os.DirFS(dir))
+	if err != nil {
+		return nil, configErrorf("--agreements-dir (PARTNERLINK_AGREEMENTS_DIR) %s: %v", dir, err)
+	}
+	return lib, nil
+}
+
+// mailerConfig combines the SMTP URL with the sender address.
+func mailerConfig(smtpURL, from string, lb *links.Builder) (mailer.Config, error) {
+	mc, err := mailer.ParseURL(smtpURL)
+	if err != nil {
+		return mailer.Config{}, configErrorf("--smtp-url (PARTNERLINK_SMTP_URL): %v", err)
+	}
+	if from == "" && mc.From == "" {
+		from = "partnerlink <noreply@" + lb.Host() + ">"
+	}
+	if from != "" {
+		a, err := mail.ParseAddress(from)
+		if err != nil {
+			return mailer.Config{}, configErrorf("--mail-from (PARTNERLINK_MAIL_FROM) %q: %v", from, err)
+		}
+		mc.From, mc.FromName = a.Address, a.Name
+	}
+	return mc, nil
+}
+
+// messageIDDomain is the domain of the sender address, which Message-IDs are built on.
+func messageIDDomain(from string) string {
+	_, domain, _ := strings.Cut(from, "@")
+	return domain
+}

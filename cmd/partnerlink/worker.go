@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/links"
+	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/templates"
+	"github.com/partnerlink/partnerlink/tokens"
+)
+
+func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("worker", "Sends invitation emails from the queue.", stdout,
+		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "log-format", "log-level")
+	cfg, err := f.parse(args, "redis-url", "smtp-url", "base-url", "token-keys")
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, os.Stderr)
+	ring, err := newRing(cfg.TokenKeys)
+	if err != nil {
+		return err
+	}
+	lb, err := newLinks(cfg.BaseURL)
+	if err != nil {
+		return err
+	}
+	mc, err := mailerConfig(cfg.SMTPURL, cfg.MailFrom, lb)
+	if err != nil {
+		return err
+	}
+	rdb, connOpt, err := openRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	m, err := mailer.New(mc, log.With("component", "mailer"))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	sender, err := newSender(partnerships.NewStore(rdb), m, ring, lb, mc.From, log)
+	if err != nil {
+		return err
+	}
+	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency)
+	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, log)
+}
+
+func newSender(store *partnerships.Store, m jobs.Mailer, ring *tokens.Ring, lb *links.Builder, from string, log *slog.Logger) (*jobs.Sender, error) {
+	tpl, err := templates.New()
+	if err != nil {
+		return nil, err
+	}
+	return jobs.NewSender(store, tpl, m, ring, lb, messageIDDomain(from), log.With("component", "sender")), nil
+}
+
+// runQueue processes tasks until ctx ends, then lets in-flight tasks finish.
+func runQueue(ctx context.Context, connOpt asynq.RedisConnOpt, cfg jobs.ServerConfig, sender *jobs.Sender, log *slog.Logger) error {
+	srv := jobs.NewServer(connOpt, cfg, log)
+	if err := srv.Start(jobs.NewMux(sender)); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	<-ctx.Done()
+	log.Info("worker stopping: letting in-flight sends finish")
+	srv.Shutdown()
+	return nil
+}

@@ -1,0 +1,39 @@
+package jobs
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// ServerConfig sizes the worker.
+type ServerConfig struct {
+	Concurrency     int           // tasks processed at once; default 10
+	ShutdownTimeout time.Duration // how long in-flight tasks may finish after SIGTERM; default 20s
+}
+
+// NewServer returns the asynq server that runs partnerlink's handlers.
+func NewServer(redis asynq.RedisConnOpt, cfg ServerConfig, log *slog.Logger) *asynq.Server {
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 10
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 20 * time.Second
+	}
+	return asynq.NewServer(redis, asynq.Config{
+		Concurrency:     cfg.Concurrency,
+		Queues:          map[string]int{QueueMail: 1},
+		RetryDelayFunc:  RetryDelay,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          asynqLogger{log: log.With("component", "asynq")},
+		LogLevel:        asynq.WarnLevel,
+	})
+}
+
+// NewMux routes each task type to its handler.
+func NewMux(send *Sender) *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.Handle(TypeSendInvitation, send)
+	return mux
+}

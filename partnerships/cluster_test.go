@@ -1,0 +1,308 @@
+package partnerships
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/partnerlink/partnerlink/internal/testredis"
+)
+
+// crc16 is CRC16-XMODEM (polynomial 0x1021, initial 0), Redis Cluster's key hash.
+func crc16(b []byte) uint16 {
+	var crc uint16
+	for _, c := range b {
+		crc ^= uint16(c) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
+}
+
+// keySlot is Redis Cluster's hash slot of key: only the part between the first "{"
+// and the next "}" counts, if that part is not empty.
+func keySlot(key string) int {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	return int(crc16([]byte(key)) % 16384)
+}
+
+func TestKeySlot(t *testing.T) {
+	if got := crc16([]byte("123456789")); got != 0x31c3 {
+		t.Errorf("crc16(123456789) = %#x, want 0x31c3", got)
+	}
+	for _, tc := range []struct{ a, b string }{
+		{"pl:{cu_x}:inv:1", "cu_x"},
+		{"{user1000}.following", "{user1000}.followers"},
+		{"foo{}{bar}", "foo{}{bar}"}, // empty tag: the whole key
+		{"foo{{bar}}zap", "{bar"},
+		{"foo{bar}{zap}", "bar"},
+	} {
+		if keySlot(tc.a) != keySlot(tc.b) {
+			t.Errorf("keySlot(%q) = %d, keySlot(%q) = %d; want equal", tc.a, keySlot(tc.a), tc.b, keySlot(tc.b))
+		}
+	}
+}
+
+// exerciseAllScripts runs every script at least once through the Store's methods,
+// including the clean-up paths, and checks the reads that follow.
+func exerciseAllScripts(t *testing.T, e *env) {
+	t.Helper()
+	ctx := e.ctx
+	p, key := e.partner("contoso")
+	if _, err := e.s.AddAPIKey(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.s.PartnerByAPIKey(ctx, key); err != nil || got.ID != p.ID {
+		t.Fatalf("PartnerByAPIKey = %v, %v", got, err)
+	}
+	c := e.customer("fabrikam", "admin@fabrikam.example")
+	e.user(c.ID, "billing@fabrikam.example", BillingAdmin)
+
+	// drop_customer: the admin's email is claimed while the customer is written.
+	e.hooks.setBefore("create_customer", func() {
+		if err := e.rdb.HSet(ctx, emailsKey(), "race@fabrikam.example", c.ID).Err(); err != nil {
+			t.Error(err)
+		}
+	})
+	if _, err := e.s.CreateCustomer(ctx, "Rival", "", CustomerUser{Email: "race@fabrikam.example", Role: GlobalAdmin}); !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("CreateCustomer losing its claim: err = %v, want ErrAlreadyExists", err)
+	}
+	e.hooks.setBefore("create_customer", nil)
+
+	// release_email: the customer disappears between the claim and the write.
+	d := e.customer("northwind", "admin@northwind.example")
+	e.hooks.setBefore("add_user", func() {
+		if err := e.rdb.Rename(ctx, customerKey(d.ID), customerKey(d.ID)+":gone").Err(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := e.s.AddCustomerUser(ctx, CustomerUser{CustomerID: d.ID, Email: "x@northwind.example", Role: User}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("AddCustomerUser to a vanished customer: err = %v, want ErrNotFound", err)
+	}
+	e.hooks.setBefore("add_user", nil)
+
+	inv := e.invite(p.ID, "admin@fabrikam.example", ResellerDelegatedAdmin)
+	if _, err := e.s.MarkSent(ctx, inv.ID, "<1@x>"); err != nil {
+		t.Fatal(err)
+	}
+	acc, rel, err := e.s.Accept(ctx, acceptInput(inv, "billing@fabrikam.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := e.invite(p.ID, "admin@fabrikam.example", Advisor)
+	if _, err := e.s.MarkFailed(ctx, failed.ID, "550 no"); err != nil {
+		t.Fatal(err)
+	}
+
+	// The reads, which on Redis Cluster pipeline across slots.
+	if all, err := e.s.Partners(ctx); err != nil || len(all) != 1 {
+		t.Errorf("Partners = %v, %v", all, err)
+	}
+	if all, err := e.s.Customers(ctx); err != nil || len(all) != 1 || all[0].ID != c.ID {
+		t.Errorf("Customers = %v, %v; want just %s (the other one vanished)", all, err, c.ID)
+	}
+	if users, err := e.s.Admins(ctx, c.ID); err != nil || len(users) != 2 {
+		t.Errorf("Admins = %v, %v", users, err)
+	}
+	if u, err := e.s.UserByEmail(ctx, "billing@fabrikam.example"); err != nil || u.Role != BillingAdmin {
+		t.Errorf("UserByEmail = %v, %v", u, err)
+	}
+	if invs, err := e.s.InvitationsByCustomer(ctx, c.ID); err != nil || len(invs) != 2 {
+		t.Errorf("InvitationsByCustomer = %v, %v", invs, err)
+	}
+	if got, err := e.s.Relationships(ctx, c.ID); err != nil || !cmp.Equal([]Relationship{rel}, got) {
+		t.Errorf("Relationships = %v, %v", got, err)
+	}
+	if got, err := e.s.Acceptances(ctx, c.ID); err != nil || !cmp.Equal([]Acceptance{acc}, got) {
+		t.Errorf("Acceptances = %v, %v", got, err)
+	}
+	if events, err := e.s.Audit(ctx, c.ID, 100); err != nil || len(events) != 6 {
+		t.Errorf("Audit = %d events, %v; want 6", len(events), err)
+	}
+}
+
+// scriptNames lists the embedded scripts.
+func scriptNames(t *testing.T) []string {
+	t.Helper()
+	files, err := fs.Glob(scriptFiles, "scripts/*.lua")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no embedded scripts: %v", err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(path.Base(f), ".lua"))
+	}
+	return names
+}
+
+// checkScriptCalls checks every recorded script run got keys of one hash slot, and
+// that every script ran.
+func checkScriptCalls(t *testing.T, calls []scriptCall, slot func(string) int) {
+	t.Helper()
+	ran := map[string]bool{}
+	for _, c := range calls {
+		ran[c.script] = true
+		if len(c.keys) == 0 {
+			t.Errorf("%s ran without keys", c.script)
+			continue
+		}
+		want := slot(c.keys[0])
+		for _, k := range c.keys[1:] {
+			if got := slot(k); got != want {
+				t.Errorf("%s: key %s is in slot %d, key %s in slot %d", c.script, c.keys[0], want, k, got)
+			}
+		}
+	}
+	for _, name := range scriptNames(t) {
+		if !ran[name] {
+			t.Errorf("script %s never ran", name)
+		}
+	}
+}
+
+func TestScriptKeysShareOneSlot(t *testing.T) {
+	e := newEnv(t)
+	exerciseAllScripts(t, e)
+	checkScriptCalls(t, e.hooks.recorded(), keySlot)
+}
+
+// TestScriptsTouchOnlyTheirKEYS reads the scripts: each has the "#!lua" shebang (so a
+// cluster node refuses cross-slot access), names each KEYS[i] once as a local, and
+// passes only those locals (or KEYS[i]) as the key of every redis.call. No key name
+// is built in Lua, and no script reads the server's clock.
+func TestScriptsTouchOnlyTheirKEYS(t *testing.T) {
+	for _, name := range scriptNames(t) {
+		src, err := scriptFiles.ReadFile("scripts/" + name + ".lua")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, problem := range lintScript(string(src)) {
+			t.Errorf("%s: %s", name, problem)
+		}
+	}
+
+	// The checker catches what it is for.
+	for _, bad := range []string{
+		"redis.call('GET', KEYS[1])",                                         // no shebang
+		"#!lua\nreturn redis.call('GET', 'pl:{cu_x}:customer')",              // literal key
+		"#!lua\nreturn redis.call('GET', KEYS[1] .. ':x')",                   // derived key
+		"#!lua\nlocal k = KEYS[1]\nk = 'other'\nreturn redis.call('GET', k)", // reassigned
+		"#!lua\nlocal k = ARGV[1]\nreturn redis.call('GET', k)",              // key from ARGV
+		"#!lua\nreturn redis.call('TIME')",                                   // server clock
+	} {
+		if len(lintScript(bad)) == 0 {
+			t.Errorf("lintScript passed %q", bad)
+		}
+	}
+}
+
+var (
+	luaComment  = regexp.MustCompile(`--[^\n]*`)
+	luaKeyAlias = regexp.MustCompile(`(?m)^local (\w+) = KEYS\[\d+\]$`)
+	luaCall     = regexp.MustCompile(`redis\.p?call\(\s*'([A-Z]+)'\s*(?:,\s*([^,)]+))?`)
+	luaKEYS     = regexp.MustCompile(`^KEYS\[\d+\]$`)
+	luaTagged   = regexp.MustCompile(`['"][^'"\n]*\{[^'"\n]*\}[^'"\n]*['"]`) // a hash tag in a string
+	luaConcat   = regexp.MustCompile(`KEYS\[\d+\]\s*\.\.|\.\.\s*KEYS\[`)
+)
+
+// lintScript lists the ways src may touch keys it was not given.
+func lintScript(src string) []string {
+	var problems []string
+	if !strings.HasPrefix(src, "#!lua\n") {
+		problems = append(problems, "does not start with the #!lua shebang")
+	}
+	code := luaComment.ReplaceAllString(src, "")
+	keys := map[string]bool{}
+	for _, m := range luaKeyAlias.FindAllStringSubmatch(code, -1) {
+		keys[m[1]] = true
+		if n := len(regexp.MustCompile(`\b`+m[1]+`\s*=[^=]`).FindAllString(code, -1)); n != 1 {
+			problems = append(problems, fmt.Sprintf("key variable %s is assigned %d times, want once", m[1], n))
+		}
+	}
+	calls := luaCall.FindAllStringSubmatch(code, -1)
+	if len(calls) != strings.Count(code, "redis.call(")+strings.Count(code, "redis.pcall(") {
+		problems = append(problems, fmt.Sprintf("could not read all redis.call uses (%d found)", len(calls)))
+	}
+	for _, m := range calls {
+		if m[1] == "TIME" {
+			problems = append(problems, "reads the server's clock")
+			continue
+		}
+		if arg := strings.TrimSpace(m[2]); !keys[arg] && !luaKEYS.MatchString(arg) {
+			problems = append(problems, fmt.Sprintf("%s on %q, which is not one of the script's KEYS", m[1], arg))
+		}
+	}
+	if luaTagged.MatchString(code) || strings.Contains(code, "pl:") || luaConcat.MatchString(code) {
+		problems = append(problems, "builds a key name in Lua")
+	}
+	return problems
+}
+
+// TestOnRedisCluster runs the store on a one-node Redis Cluster: there Redis itself
+// refuses a "#!lua" script that touches keys of two slots, and the reads go through
+// go-redis's cluster client.
+func TestOnRedisCluster(t *testing.T) {
+	srv := testredis.Start(t, "--cluster-enabled", "yes")
+	node := srv.Client()
+	if err := node.Do(t.Context(), "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info, err := node.ClusterInfo(t.Context()).Result()
+		if err == nil && strings.Contains(info, "cluster_state:ok") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cluster never became ok: %v %s", err, info)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cluster := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{srv.Addr}})
+	t.Cleanup(func() { cluster.Close() })
+
+	// The guard this test relies on: a script touching a second slot is refused.
+	bad := redis.NewScript("#!lua\nredis.call('SET', KEYS[1], 1)\nreturn redis.call('SET', 'pl:{elsewhere}:x', 1)")
+	if err := bad.Run(t.Context(), cluster, []string{"pl:{here}:x"}).Err(); err == nil || !strings.Contains(err.Error(), "same slot") {
+		t.Fatalf("cross-slot script on the cluster: err = %v, want a same-slot refusal", err)
+	}
+
+	e := newEnvOn(t, srv, node)
+	e.s = NewStore(cluster, WithClock(e.clock.Now), withObserver(e.hooks.observe))
+	exerciseAllScripts(t, e)
+
+	calls := e.hooks.recorded()
+	checkScriptCalls(t, calls, keySlot)
+	for _, c := range calls {
+		for _, k := range c.keys {
+			slot, err := node.ClusterKeySlot(t.Context(), k).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int(slot) != keySlot(k) {
+				t.Errorf("CLUSTER KEYSLOT %s = %d, keySlot = %d", k, slot, keySlot(k))
+			}
+		}
+	}
+	if slices.ContainsFunc(calls, func(c scriptCall) bool { return c.script == "" }) {
+		t.Error("unnamed script run")
+	}
+}

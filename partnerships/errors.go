@@ -1,0 +1,18 @@
+package partnerships
+
+import "errors"
+
+// Errors callers branch on with errors.Is. The HTTP layer maps them to status codes.
+var (
+	ErrNotFound         = errors.New("partnerships: not found")
+	ErrInvalidType      = errors.New("partnerships: invalid relationship type")
+	ErrInvalidRole      = errors.New("partnerships: invalid role")
+	ErrInvalidInput     = errors.New("partnerships: invalid input")
+	ErrAlreadyExists    = errors.New("partnerships: already exists")
+	ErrNotOpen          = errors.New("partnerships: invitation is no longer open") // accepted, declined, revoked, failed
+	ErrAlreadyAccepted  = errors.New("partnerships: invitation was already accepted")
+	ErrExpired          = errors.New("partnerships: invitation has expired")
+	ErrTokenSuperseded  = errors.New("partnerships: a newer link was sent for this invitation")
+	ErrNotAdmin         = errors.New("partnerships: only a global or billing administrator of the customer may accept")
+	ErrUnknownRecipient = errors.New("partnerships: no customer has a user with this email address")
+)

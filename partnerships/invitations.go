@@ -1,0 +1,248 @@
+package partnerships
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Invitation limits.
+const (
+	minInvitationTTL = time.Second
+	maxInvitationTTL = 90 * 24 * time.Hour
+)
+
+// Locales invitations are written in.
+var invitationLocales = []string{"en", "de"}
+
+// NewInvitation is what a partner asks for when inviting a customer.
+type NewInvitation struct {
+	PartnerID string
+	Email     string           // a user of the customer; the customer is found from it
+	Type      RelationshipType // one of Types()
+	Roles     []Role           // nil: all of Type.Roles(); otherwise a subset of them
+	Locale    string           // "en" or "de"
+	Message   string           // optional note from the partner, at most 2000 characters
+	TTL       time.Duration    // how long the invitation stays open: 1s to 90 days
+}
+
+// CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
+// when no customer has that user) and stores a pending invitation with a fresh id
+// and token id, indexed under the customer and audited, in one atomic step.
+//
+// Validation errors wrap ErrInvalidInput, ErrInvalidType or ErrInvalidRole and name
+// the field; an unknown partner gives ErrNotFound. CreatedAt is the store's time in
+// whole seconds and ExpiresAt is CreatedAt+TTL, also in whole seconds.
+func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitation, error) {
+	if !validPartnerID(in.PartnerID) {
+		return Invitation{}, invalid("partner_id", "%.40q is not a partner id", in.PartnerID)
+	}
+	email, err := cleanEmail("email", in.Email)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if !in.Type.Valid() {
+		return Invitation{}, fmt.Errorf("%w: type: %q is not one of %v", ErrInvalidType, in.Type, Types())
+	}
+	roles, err := requestedRoles(in.Type, in.Roles)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if !slices.Contains(invitationLocales, in.Locale) {
+		return Invitation{}, invalid("locale", "%q is not one of %v", in.Locale, invitationLocales)
+	}
+	message, err := cleanText("message", in.Message, maxMessageRunes)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if in.TTL < minInvitationTTL || in.TTL > maxInvitationTTL {
+		return Invitation{}, invalid("ttl", "%v is not between %v and %v", in.TTL, minInvitationTTL, maxInvitationTTL)
+	}
+	if _, err := s.Partner(ctx, in.PartnerID); err != nil {
+		return Invitation{}, err
+	}
+	user, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return Invitation{}, err
+	}
+
+	created := s.now().UTC().Truncate(time.Second)
+	inv := Invitation{
+		ID:         newInvitationID(user.CustomerID),
+		PartnerID:  in.PartnerID,
+		CustomerID: user.CustomerID,
+		Email:      email,
+		Type:       in.Type,
+		Roles:      roles,
+		Locale:     in.Locale,
+		Message:    message,
+		Status:     StatusPending,
+		TokenID:    newTokenID(),
+		CreatedAt:  created,
+		ExpiresAt:  created.Add(in.TTL).Truncate(time.Second),
+	}
+	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID,
+		fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339))}
+	args = append(args, encodeInvitation(inv)...)
+	c := inv.CustomerID
+	if _, err := s.run(ctx, createInvitationScript,
+		[]string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c)}, args...); err != nil {
+		return Invitation{}, err
+	}
+	return inv, nil
+}
+
+// requestedRoles checks the roles a partner asks for against what the type grants and
+// returns them in the type's order without duplicates. nil asks for all of them.
+func requestedRoles(t RelationshipType, asked []Role) ([]Role, error) {
+	granted := t.Roles()
+	if asked == nil {
+		return append([]Role{}, granted...), nil
+	}
+	for _, r := range asked {
+		if !slices.Contains(granted, r) {
+			return nil, fmt.Errorf("%w: roles: type %s does not grant %q (it grants %v)", ErrInvalidRole, t, r, granted)
+		}
+	}
+	out := []Role{}
+	for _, r := range granted {
+		if slices.Contains(asked, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// Invitation returns the invitation with the given id.
+func (s *Store) Invitation(ctx context.Context, id string) (Invitation, error) {
+	c, err := CustomerOfInvitation(id)
+	if err != nil {
+		return Invitation{}, err
+	}
+	m, err := s.rdb.HGetAll(ctx, invitationKey(c, id)).Result()
+	if err != nil {
+		return Invitation{}, fmt.Errorf("partnerships: read invitation %s: %w", id, err)
+	}
+	if len(m) == 0 {
+		return Invitation{}, fmt.Errorf("%w: invitation %s", ErrNotFound, id)
+	}
+	return decodeInvitation(m), nil
+}
+
+// InvitationsByCustomer returns a customer's invitations, oldest first (those created
+// in the same second in id order).
+func (s *Store) InvitationsByCustomer(ctx context.Context, customerID string) ([]Invitation, error) {
+	if err := s.customerExists(ctx, customerID); err != nil {
+		return nil, err
+	}
+	ids, err := s.rdb.ZRange(ctx, invitationsKey(customerID), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("partnerships: list invitations of %s: %w", customerID, err)
+	}
+	maps, err := s.hashes(ctx, ids, func(id string) string { return invitationKey(customerID, id) })
+	if err != nil {
+		return nil, fmt.Errorf("partnerships: list invitations of %s: %w", customerID, err)
+	}
+	out := make([]Invitation, 0, len(maps))
+	for _, m := range maps {
+		out = append(out, decodeInvitation(m))
+	}
+	return out, nil
+}
+
+// MarkSent records that the invitation's email, with the given Message-ID, was
+// accepted by the SMTP server: pending → sent, with SentAt and MessageID, audited.
+// An invitation already sent is returned unchanged without error (a send job may run
+// twice). Any other status returns the invitation with an error wrapping ErrNotOpen:
+// the caller must not send.
+func (s *Store) MarkSent(ctx context.Context, id, messageID string) (Invitation, error) {
+	c, err := CustomerOfInvitation(id)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if messageID == "" || len(messageID) > maxMessageID ||
+		strings.IndexFunc(messageID, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		return Invitation{}, invalid("message_id", "%.80q is not a Message-ID", messageID)
+	}
+	r, err := s.run(ctx, markSentScript, []string{invitationKey(c, id), auditKey(c)},
+		id, messageID, msString(s.nowMS()))
+	return invitationReply(r, err)
+}
+
+// MarkFailed records that the SMTP server refused the invitation's email for good:
+// pending or sent → failed with the reason (cut to 1000 bytes), audited. Any other
+// status returns the invitation with an error wrapping ErrNotOpen.
+func (s *Store) MarkFailed(ctx context.Context, id, reason string) (Invitation, error) {
+	c, err := CustomerOfInvitation(id)
+	if err != nil {
+		return Invitation{}, err
+	}
+	reason = strings.TrimSpace(truncateUTF8(reason, maxReasonBytes))
+	if reason == "" {
+		return Invitation{}, invalid("reason", "must not be empty")
+	}
+	r, err := s.run(ctx, markFailedScript, []string{invitationKey(c, id), auditKey(c)},
+		id, reason, msString(s.nowMS()))
+	return invitationReply(r, err)
+}
+
+// invitationReply decodes the invitation mark_sent and mark_failed return, with
+// success and with a refusal alike.
+func invitationReply(r reply, err error) (Invitation, error) {
+	if len(r.values) == 0 {
+		return Invitation{}, err
+	}
+	m, derr := fieldMap(r.values[0])
+	if derr != nil {
+		return Invitation{}, derr
+	}
+	return decodeInvitation(m), err
+}
+
+func encodeInvitation(inv Invitation) []any {
+	return []any{
+		"id", inv.ID,
+		"partner_id", inv.PartnerID,
+		"customer_id", inv.CustomerID,
+		"email", inv.Email,
+		"type", string(inv.Type),
+		"roles", joinList(inv.Roles),
+		"locale", inv.Locale,
+		"message", inv.Message,
+		"status", string(inv.Status),
+		"token_id", inv.TokenID,
+		"message_id", inv.MessageID,
+		"failure_reason", inv.FailureReason,
+		"created_at", msString(inv.CreatedAt),
+		"sent_at", msString(inv.SentAt),
+		"expires_at", msString(inv.ExpiresAt),
+		"decided_at", msString(inv.DecidedAt),
+		"decided_by", inv.DecidedBy,
+		"acceptance_id", inv.AcceptanceID,
+	}
+}
+
+func decodeInvitation(m map[string]string) Invitation {
+	return Invitation{
+		ID:            m["id"],
+		PartnerID:     m["partner_id"],
+		CustomerID:    m["customer_id"],
+		Email:         m["email"],
+		Type:          RelationshipType(m["type"]),
+		Roles:         splitList[Role](m["roles"]),
+		Locale:        m["locale"],
+		Message:       m["message"],
+		Status:        Status(m["status"]),
+		TokenID:       m["token_id"],
+		MessageID:     m["message_id"],
+		FailureReason: m["failure_reason"],
+		CreatedAt:     parseMS(m["created_at"]),
+		SentAt:        parseMS(m["sent_at"]),
+		ExpiresAt:     parseMS(m["expires_at"]),
+		DecidedAt:     parseMS(m["decided_at"]),
+		DecidedBy:     m["decided_by"],
+		AcceptanceID:  m["acceptance_id"],
+	}
+}

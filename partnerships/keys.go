@@ -1,0 +1,56 @@
+package partnerships
+
+// Redis key layout. Every key name the store uses is built here and nowhere else.
+//
+// Each key carries a hash tag ({…}) that decides its Redis Cluster hash slot, and
+// every atomic change (one Lua script) touches keys of one tag only:
+//
+//	{partners}    pl:{partners}:partner:<pa_id>     hash   a partner (api_keys: comma list of key digests)
+//	              pl:{partners}:partners            zset   partner ids by created_at (ms)
+//	              pl:{partners}:apikeys             hash   sha256(api key) hex → partner id
+//	{directory}   pl:{directory}:emails             hash   user email → customer id (derived index)
+//	              pl:{directory}:customers          zset   customer ids by created_at (ms) (derived index)
+//	{<cu_id>}     pl:{cu_…}:customer                hash   the customer
+//	              pl:{cu_…}:users                   hash   user email → CustomerUser JSON
+//	              pl:{cu_…}:inv:<in_id>             hash   an invitation
+//	              pl:{cu_…}:invs                    zset   invitation ids by created_at (ms)
+//	              pl:{cu_…}:acc:<ac_id>             hash   an agreement acceptance
+//	              pl:{cu_…}:accs                    zset   acceptance ids by accepted_at (ms)
+//	              pl:{cu_…}:rel:<pa_id>             hash   the relationship with one partner
+//	              pl:{cu_…}:partners                zset   partner ids by relationship since (ms)
+//	              pl:{cu_…}:audit                   stream audit events, MAXLEN ~ 10000
+//
+// Times are unix milliseconds; lists of roles and types are comma lists.
+// Ids are checked for their exact format before they are put into a key name, so a
+// caller's string never picks a key or a hash tag.
+
+const (
+	partnersTag  = "pl:{partners}:"
+	directoryTag = "pl:{directory}:"
+)
+
+func partnerKey(partnerID string) string { return partnersTag + "partner:" + partnerID }
+func partnersKey() string                { return partnersTag + "partners" }
+func apiKeysKey() string                 { return partnersTag + "apikeys" }
+
+func emailsKey() string    { return directoryTag + "emails" }
+func customersKey() string { return directoryTag + "customers" }
+
+// customerTag is the key prefix shared by all of one customer's data: one hash slot.
+func customerTag(customerID string) string { return "pl:{" + customerID + "}:" }
+
+func customerKey(customerID string) string { return customerTag(customerID) + "customer" }
+func usersKey(customerID string) string    { return customerTag(customerID) + "users" }
+func invitationKey(customerID, invitationID string) string {
+	return customerTag(customerID) + "inv:" + invitationID
+}
+func invitationsKey(customerID string) string { return customerTag(customerID) + "invs" }
+func acceptanceKey(customerID, acceptanceID string) string {
+	return customerTag(customerID) + "acc:" + acceptanceID
+}
+func acceptancesKey(customerID string) string { return customerTag(customerID) + "accs" }
+func relationshipKey(customerID, partnerID string) string {
+	return customerTag(customerID) + "rel:" + partnerID
+}
+func customerPartnersKey(customerID string) string { return customerTag(customerID) + "partners" }
+func auditKey(customerID string) string            { return customerTag(customerID) + "audit" }

@@ -1,0 +1,118 @@
+package partnerships
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Every state change is one of these Lua scripts. Each is given all its keys in
+// KEYS, builds no key names itself, and its keys share one hash slot. Each takes
+// the time in ARGV and never reads the server's clock (XADD's "*" entry id aside).
+//
+// Redis does not roll a script back when it fails, so every script checks
+// everything first and returns a refusal code before its first write; after that
+// it runs only commands that cannot fail on well-formed data.
+//
+// Each script starts with a "#!lua" shebang (Redis 7 script flags, none set). With
+// it Redis refuses a script touching keys of more than one slot on a cluster node,
+// and refuses a writing script under maxmemory pressure before it starts rather
+// than at its first write.
+//
+// A script replies {code, detail, values…}: code "OK" or one of scriptErrors
+// (anything else is reported as a plain error).
+
+//go:embed scripts/*.lua
+var scriptFiles embed.FS
+
+type script struct {
+	name    string
+	flagged *redis.Script // as written, with its "#!lua" line
+	plain   *redis.Script // without it, for servers that do not know script flags
+}
+
+func loadScript(name string) *script {
+	src, err := scriptFiles.ReadFile("scripts/" + name + ".lua")
+	if err != nil {
+		panic("partnerships: embedded script " + name + " is missing") // a build mistake
+	}
+	body, found := strings.CutPrefix(string(src), "#!lua\n")
+	if !found {
+		panic("partnerships: embedded script " + name + " lacks its #!lua line") // a build mistake
+	}
+	return &script{name: name, flagged: redis.NewScript(string(src)), plain: redis.NewScript(body)}
+}
+
+var (
+	createPartnerScript    = loadScript("create_partner")
+	addAPIKeyScript        = loadScript("add_api_key")
+	createCustomerScript   = loadScript("create_customer")
+	dropCustomerScript     = loadScript("drop_customer")
+	addUserScript          = loadScript("add_user")
+	claimEmailsScript      = loadScript("claim_emails")
+	releaseEmailScript     = loadScript("release_email")
+	createInvitationScript = loadScript("create_invitation")
+	markSentScript         = loadScript("mark_sent")
+	markFailedScript       = loadScript("mark_failed")
+	acceptScript           = loadScript("accept")
+)
+
+// scriptErrors maps script reply codes to the package's sentinel errors.
+var scriptErrors = map[string]error{
+	"NOT_FOUND":         ErrNotFound,
+	"EXISTS":            ErrAlreadyExists,
+	"UNKNOWN_RECIPIENT": ErrUnknownRecipient,
+	"SUPERSEDED":        ErrTokenSuperseded,
+	"ACCEPTED":          ErrAlreadyAccepted,
+	"NOT_OPEN":          ErrNotOpen,
+	"EXPIRED":           ErrExpired,
+	"NOT_ADMIN":         ErrNotAdmin,
+}
+
+// reply is a script's answer after its code and detail.
+type reply struct {
+	detail string
+	values []any
+}
+
+// run runs sc (EVALSHA, falling back to EVAL) and maps a refusal to its sentinel
+// error. The reply's values are returned with a refusal too (mark_sent returns the
+// invitation it refused to change).
+func (s *Store) run(ctx context.Context, sc *script, keys []string, args ...any) (reply, error) {
+	if s.observe != nil {
+		s.observe(sc.name, keys)
+	}
+	run := sc.flagged
+	if s.plainScripts {
+		run = sc.plain
+	}
+	v, err := run.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return reply{}, fmt.Errorf("partnerships: %s: %w", sc.name, err)
+	}
+	if len(v) < 2 {
+		return reply{}, fmt.Errorf("partnerships: %s: short reply %v", sc.name, v)
+	}
+	code, _ := v[0].(string)
+	detail, _ := v[1].(string)
+	r := reply{detail: detail, values: v[2:]}
+	if code == "OK" {
+		return r, nil
+	}
+	if sentinel, ok := scriptErrors[code]; ok {
+		return r, fmt.Errorf("%w: %s", sentinel, detail)
+	}
+	return r, fmt.Errorf("partnerships: %s: %s: %s", sc.name, code, detail)
+}
+
+// strings returns a reply's values as strings.
+func (r reply) strings() []string {
+	out := make([]string, len(r.values))
+	for i, v := range r.values {
+		out[i], _ = v.(string)
+	}
+	return out
+}

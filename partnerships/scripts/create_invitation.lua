@@ -1,0 +1,27 @@
+#!lua
+-- create_invitation: stores a new invitation, indexes it under its customer and
+-- audits it.
+-- KEYS[1] invitation hash, KEYS[2] customer's invitations zset,
+-- KEYS[3] customer's users hash, KEYS[4] customer's audit stream
+-- ARGV[1] invitation id, ARGV[2] recipient email, ARGV[3] created_at ms,
+-- ARGV[4] partner id, ARGV[5] audit detail, ARGV[6..] invitation field/value pairs
+-- Reply: {code, detail}
+local inv = KEYS[1]
+local invs = KEYS[2]
+local users = KEYS[3]
+local audit = KEYS[4]
+
+if redis.call('HEXISTS', users, ARGV[2]) == 0 then
+  return {'UNKNOWN_RECIPIENT', ARGV[2]}
+end
+if redis.call('EXISTS', inv) == 1 then
+  return {'EXISTS', 'invitation ' .. ARGV[1] .. ' exists'}
+end
+
+redis.call('HSET', inv, unpack(ARGV, 6))
+redis.call('ZADD', invs, ARGV[3], ARGV[1])
+redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
+  'at', ARGV[3], 'action', 'invitation.created', 'actor', ARGV[4],
+  'partner_id', ARGV[4], 'invitation_id', ARGV[1], 'ip', '', 'user_agent', '',
+  'detail', ARGV[5])
+return {'OK', ''}

@@ -1,0 +1,24 @@
+#!lua
+-- mark_failed: records that the SMTP server refused an invitation's email for good:
+-- pending or sent → failed. Any other status: no change, NOT_OPEN.
+-- KEYS[1] invitation hash, KEYS[2] customer's audit stream
+-- ARGV[1] invitation id, ARGV[2] reason, ARGV[3] now ms
+-- Reply: {code, detail, invitation fields (HGETALL)}
+local inv = KEYS[1]
+local audit = KEYS[2]
+
+if redis.call('EXISTS', inv) == 0 then
+  return {'NOT_FOUND', 'invitation ' .. ARGV[1]}
+end
+local status = redis.call('HGET', inv, 'status')
+local partner = redis.call('HGET', inv, 'partner_id') or ''
+if status ~= 'pending' and status ~= 'sent' then
+  return {'NOT_OPEN', 'invitation ' .. ARGV[1] .. ' is ' .. tostring(status), redis.call('HGETALL', inv)}
+end
+
+redis.call('HSET', inv, 'status', 'failed', 'failure_reason', ARGV[2])
+redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
+  'at', ARGV[3], 'action', 'invitation.failed', 'actor', 'system',
+  'partner_id', partner, 'invitation_id', ARGV[1],
+  'ip', '', 'user_agent', '', 'detail', ARGV[2])
+return {'OK', '', redis.call('HGETALL', inv)}

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/templates"
+)
+
+const maxAPIBody = 64 << 10
+
+// createInvitationRequest is the body of POST /api/v1/invitations.
+type createInvitationRequest struct {
+	CustomerEmail    string   `json:"customer_email"`
+	RelationshipType string   `json:"relationship_type"`
+	Locale           string   `json:"locale"`
+	Roles            []string `json:"roles"`   // optional: default all the type's roles
+	Message          string   `json:"message"` // optional personal note
+}
+
+// invitationResponse is an invitation as the partner API shows it.
+type invitationResponse struct {
+	ID               string    `json:"id"`
+	Status           string    `json:"status"`
+	CustomerID       string    `json:"customer_id"`
+	CustomerEmail    string    `json:"customer_email"`
+	RelationshipType string    `json:"relationship_type"`
+	Roles            []string  `json:"roles"`
+	Locale           string    `json:"locale"`
+	CreatedAt        time.Time `json:"created_at"`
+	SentAt           time.Time `json:"sent_at,omitzero"`
+	ExpiresAt        time.Time `json:"expires_at"`
+	DecidedAt        time.Time `json:"decided_at,omitzero"`
+	FailureReason    string    `json:"failure_reason,omitempty"`
+}
+
+func toResponse(inv partnerships.Invitation) invitationResponse {
+	roles := make([]string, len(inv.Roles))
+	for i, r := range inv.Roles {
+		roles[i] = string(r)
+	}
+	return invitationResponse{
+		ID: inv.ID, Status: string(inv.Status), CustomerID: inv.CustomerID, CustomerEmail: inv.Email,
+		RelationshipType: string(inv.Type), Roles: roles, Locale: inv.Locale,
+		CreatedAt: inv.CreatedAt, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, DecidedAt: inv.DecidedAt,
+		FailureReason: inv.FailureReason,
+	}
+}
+
+func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
+	partner := partnerFrom(r.Context())
+	var req createInvitationRequest
+	if msg, fields := decodeJSON(w, r, &req); msg != "" {
+		writeError(w, http.StatusBadRequest, msg, fields)
+		return
+	}
+	in, fields := req.validate(partner.ID, s.cfg.InviteTTL)
+	if len(fields) > 0 {
+		writeError(w, http.StatusBadRequest, "invalid invitation request", fields)
+		return
+	}
+	inv, err := s.Store.CreateInvitation(r.Context(), in)
+	switch {
+	case errors.Is(err, partnerships.ErrUnknownRecipient):
+		writeError(w, http.StatusUnprocessableEntity, "no customer known to partnerlink has a user with this email address",
+			map[string]string{"customer_email": "not a user of any customer; the customer's operator adds it with `partnerlink customers add`"})
+		return
+	case errors.Is(err, partnerships.ErrInvalidInput), errors.Is(err, partnerships.ErrInvalidRole), errors.Is(err, partnerships.ErrInvalidType):
+		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		return
+	case err != nil:
+		s.storeUnavailable(w, r, err)
+		return
+	}
+	log := s.Logger.With("invitation_id", inv.ID, "partner_id", partner.ID)
+	if err := s.Enqueuer.SendInvitation(r.Context(), inv.ID); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
+		// The invitation stays pending; the partner can see it and retry.
+		log.Error("invitation stored but its send could not be queued", "err", err)
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("invitation %s was stored but could not be queued for sending; try again shortly", inv.ID), nil)
+		return
+	}
+	log.Info("invitation created", "type", inv.Type)
+	w.Header().Set("Location", s.Links.Path("api", "v1", "invitations", inv.ID))
+	writeJSON(w, http.StatusCreated, toResponse(inv))
+}
+
+func (s *Server) getInvitation(w http.ResponseWriter, r *http.Request) {
+	partner := partnerFrom(r.Context())
+	inv, err := s.Store.Invitation(r.Context(), r.PathValue("id"))
+	if errors.Is(err, partnerships.ErrNotFound) || (err == nil && inv.PartnerID != partner.ID) {
+		// Another partner's invitation is indistinguishable from none.
+		writeError(w, http.StatusNotFound, "no such invitation", nil)
+		return
+	} else if err != nil {
+		s.storeUnavailable(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toResponse(inv))
+}
+
+// validate checks every field and names each one that is wrong.
+func (req createInvitationRequest) validate(partnerID string, ttl time.Duration) (partnerships.NewInvitation, map[string]string) {
+	fields := map[string]string{}
+	email := strings.TrimSpace(req.CustomerEmail)
+	if email == "" {
+		fields["customer_email"] = "required"
+	} else if a, err := mail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+		fields["customer_email"] = "must be a plain email address such as admin@contoso.com"
+	}
+	typ, err := partnerships.ParseType(req.RelationshipType)
+	if req.RelationshipType == "" {
+		fields["relationship_type"] = fmt.Sprintf("required: one of %v", partnerships.Types())
+	} else if err != nil {
+		fields["relationship_type"] = fmt.Sprintf("must be one of %v", partnerships.Types())
+	}
+	locale := req.Locale
+	if locale == "" {
+		locale = templates.DefaultLocale
+	} else if !slices.Contains(templates.Locales(), locale) {
+		fields["locale"] = fmt.Sprintf("must be one of %v", templates.Locales())
+	}
+	var roles []partnerships.Role
+	if req.Roles != nil && typ != "" {
+		allowed := typ.Roles()
+		for _, r := range req.Roles {
+			if !slices.Contains(allowed, partnerships.Role(r)) {
+				fields["roles"] = fmt.Sprintf("%q is not a role a %s relationship grants; allowed: %v", r, typ, allowed)
+				break
+			}
+			roles = append(roles, partnerships.Role(r))
+		}
+		if roles == nil {
+			roles = []partnerships.Role{}
+		}
+	}
+	if n := len([]rune(req.Message)); n > 2000 {
+		fields["message"] = fmt.Sprintf("at most 2000 characters, got %d", n)
+	}
+	return partnerships.NewInvitation{
+		PartnerID: partnerID, Email: strings.ToLower(email), Type: typ, Roles: roles,
+		Locale: locale, Message: req.Message, TTL: ttl,
+	}, fields
+}
+
+// decodeJSON reads one JSON object into v, refusing unknown fields, wrong types,
+// trailing data and bodies over maxAPIBody. It returns a message and field errors.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (string, map[string]string) {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return "Content-Type must be application/json", nil
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.Decode(&struct{}{}) != io.EOF {
+			return "body must hold exactly one JSON object", nil
+		}
+		return "", nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &typeErr):
+		return "invalid invitation request", map[string]string{typeErr.Field: fmt.Sprintf("must be a %s, got %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)}
+	case errors.As(err, &maxErr):
+		return fmt.Sprintf("body larger than %d bytes", maxAPIBody), nil
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return "invalid invitation request", map[string]string{name: "unknown field"}
+	case errors.Is(err, io.EOF):
+		return "empty body: send a JSON object", nil
+	default:
+		return "body is not valid JSON: " + err.Error(), nil
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "slice":
+		return "list"
+	case "struct", "map":
+		return "object"
+	default:
+		return goKind
+	}
+}

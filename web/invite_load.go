@@ -1,0 +1,111 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/tokens"
+)
+
+// openInvite is an invitation reached through a valid link, with what its pages show.
+type openInvite struct {
+	token    string
+	claims   tokens.Claims
+	inv      partnerships.Invitation
+	partner  partnerships.Partner
+	customer partnerships.Customer
+}
+
+// refusal is why a link cannot be used: the page to show (a text key of the
+// dictionaries, with arguments for its message) and the reason to log.
+type refusal struct {
+	status    int
+	key       string
+	args      []any
+	logReason string
+}
+
+// loadInvite verifies the link's token and loads its invitation. It reads only.
+func (s *Server) loadInvite(ctx context.Context, token string) (openInvite, *refusal) {
+	claims, err := s.Tokens.Verify(token, tokens.PurposeInvite)
+	if err != nil {
+		return openInvite{}, tokenRefusal(err)
+	}
+	inv, err := s.Store.Invitation(ctx, claims.Subject)
+	if err != nil {
+		return openInvite{}, storeRefusal(err, inv, "")
+	}
+	if err := claims.CheckRecipient(inv.Email); err != nil {
+		return openInvite{}, &refusal{http.StatusForbidden, "recipient", nil, err.Error()}
+	}
+	if claims.ID != inv.TokenID {
+		return openInvite{}, storeRefusal(partnerships.ErrTokenSuperseded, inv, "")
+	}
+	o := openInvite{token: token, claims: claims, inv: inv}
+	if o.partner, err = s.Store.Partner(ctx, inv.PartnerID); err != nil {
+		return openInvite{}, unavailable(err)
+	}
+	if o.customer, err = s.Store.Customer(ctx, inv.CustomerID); err != nil {
+		return openInvite{}, unavailable(err)
+	}
+	return o, nil
+}
+
+// statusRefusal tells why an invitation in a final status cannot be decided again.
+func statusRefusal(inv partnerships.Invitation, lang string) *refusal {
+	switch inv.Status {
+	case partnerships.StatusPending, partnerships.StatusSent:
+		return nil
+	case partnerships.StatusAccepted:
+		return storeRefusal(partnerships.ErrAlreadyAccepted, inv, lang)
+	default:
+		return storeRefusal(partnerships.ErrNotOpen, inv, lang)
+	}
+}
+
+func tokenRefusal(err error) *refusal {
+	switch {
+	case errors.Is(err, tokens.ErrExpired):
+		return &refusal{http.StatusGone, "expired", nil, err.Error()}
+	case errors.Is(err, tokens.ErrWrongPurpose):
+		return &refusal{http.StatusBadRequest, "purpose", nil, err.Error()}
+	default: // malformed, bad signature, unknown key
+		return &refusal{http.StatusBadRequest, "invalid", nil, err.Error()}
+	}
+}
+
+// storeRefusal maps the store's reasons for refusing a decision to a page.
+func storeRefusal(err error, inv partnerships.Invitation, lang string) *refusal {
+	switch {
+	case errors.Is(err, partnerships.ErrAlreadyAccepted):
+		return &refusal{http.StatusConflict, "accepted", []any{formatDate(lang, inv.DecidedAt)}, "already accepted"}
+	case errors.Is(err, partnerships.ErrExpired):
+		return &refusal{http.StatusGone, "expired", nil, "invitation expired"}
+	case errors.Is(err, partnerships.ErrTokenSuperseded):
+		return &refusal{http.StatusGone, "superseded", nil, "superseded token"}
+	case errors.Is(err, partnerships.ErrNotAdmin):
+		return &refusal{http.StatusForbidden, "notadmin", nil, "not an admin"}
+	case errors.Is(err, partnerships.ErrNotOpen):
+		return &refusal{http.StatusGone, "closed", []any{T(lang, "status."+string(inv.Status))}, "not open: " + string(inv.Status)}
+	case errors.Is(err, partnerships.ErrNotFound):
+		return &refusal{http.StatusNotFound, "notfound", nil, "invitation not found"}
+	default:
+		return unavailable(err)
+	}
+}
+
+func unavailable(err error) *refusal {
+	return &refusal{http.StatusServiceUnavailable, "unavailable", nil, err.Error()}
+}
+
+// refuse logs the refusal and shows its page in lang.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, lang string, rf *refusal) {
+	level := s.Logger.Warn
+	if rf.status == http.StatusServiceUnavailable {
+		level = s.Logger.Error
+	}
+	level("invitation link refused", "reason", rf.logReason, "status", rf.status, "ip", clientIP(r))
+	s.message(w, rf.status, lang, rf.key, rf.args...)
+}

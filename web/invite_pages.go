@@ -1,0 +1,189 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/partnerlink/partnerlink/agreements"
+	"github.com/partnerlink/partnerlink/partnerships"
+)
+
+// reviewPage is the "Accept & authorize partner" page.
+type reviewPage struct {
+	page
+	PartnerName, PartnerEmail, CustomerName string
+	TypeLabel, TypeDescription              string
+	Roles                                   []string
+	Recipient                               string
+	ExpiresAt                               time.Time
+	PartnerMessage                          string
+	CanAccept                               bool
+	Doc                                     agreements.Document
+	AgreementURL                            string
+	AcceptAction                            string
+	CSRF                                    string
+	Notice                                  string
+}
+
+// reviewInvitation shows the invitation. It changes nothing (GET and HEAD).
+func (s *Server) reviewInvitation(w http.ResponseWriter, r *http.Request) {
+	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
+	lang := localeFor(o.inv.Locale, r)
+	if rf == nil {
+		rf = statusRefusal(o.inv, lang)
+	}
+	if rf != nil {
+		s.refuse(w, r, lang, rf)
+		return
+	}
+	s.showReview(w, r, o, http.StatusOK, "")
+}
+
+// showReview renders the review page; noticeKey names a text shown above the form.
+func (s *Server) showReview(w http.ResponseWriter, r *http.Request, o openInvite, status int, noticeKey string) {
+	lang := localeFor(o.inv.Locale, r)
+	user, err := s.Store.UserByEmail(r.Context(), o.inv.Email)
+	if err != nil && !errors.Is(err, partnerships.ErrUnknownRecipient) && !errors.Is(err, partnerships.ErrNotFound) {
+		s.refuse(w, r, lang, unavailable(err))
+		return
+	}
+	canAccept := err == nil && user.CustomerID == o.inv.CustomerID && user.Role.CanAccept()
+	doc := s.Agreements.Latest(lang)
+	roles := make([]string, len(o.inv.Roles))
+	for i, role := range o.inv.Roles {
+		roles[i] = s.Templates.RoleLabel(lang, role)
+	}
+	notice := ""
+	if noticeKey != "" {
+		notice = T(lang, noticeKey)
+	}
+	s.render(w, status, "review", reviewPage{
+		page:            s.page(T(lang, "review.title"), lang),
+		PartnerName:     o.partner.Name,
+		PartnerEmail:    o.partner.ContactEmail,
+		CustomerName:    o.customer.Name,
+		TypeLabel:       s.Templates.TypeLabel(lang, o.inv.Type),
+		TypeDescription: s.Templates.TypeDescription(lang, o.inv.Type),
+		Roles:           roles,
+		Recipient:       o.inv.Email,
+		ExpiresAt:       o.inv.ExpiresAt,
+		PartnerMessage:  o.inv.Message,
+		CanAccept:       canAccept,
+		Doc:             doc,
+		AgreementURL:    s.Links.Path("agreements", doc.Version, doc.Locale),
+		AcceptAction:    s.Links.Path("invite", o.token, "accept"),
+		CSRF:            s.csrfToken(w, r),
+		Notice:          notice,
+	})
+}
+
+// acceptInvitation records the acceptance and the agreement signature at once, then
+// shows the customer's partner list.
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
+	lang := localeFor(o.inv.Locale, r)
+	if rf != nil {
+		s.refuse(w, r, lang, rf)
+		return
+	}
+	if !s.checkCSRF(r) {
+		s.Logger.Warn("accept refused: CSRF check failed", "invitation_id", o.inv.ID, "ip", clientIP(r))
+		s.message(w, http.StatusForbidden, lang, "csrf")
+		return
+	}
+	if rf := statusRefusal(o.inv, lang); rf != nil {
+		s.refuse(w, r, lang, rf)
+		return
+	}
+	if v := r.PostFormValue("agree"); v != "yes" && v != "on" {
+		s.showReview(w, r, o, http.StatusUnprocessableEntity, "review.tick_box")
+		return
+	}
+	doc, err := s.Agreements.Get(r.PostFormValue("agreement_version"), r.PostFormValue("agreement_locale"))
+	if err != nil || doc != s.Agreements.Latest(lang) || doc.SHA256 != r.PostFormValue("agreement_sha256") {
+		s.showReview(w, r, o, http.StatusConflict, "review.agreement_new")
+		return
+	}
+	acc, _, err := s.Store.Accept(r.Context(), partnerships.AcceptInput{
+		InvitationID: o.inv.ID,
+		TokenID:      o.claims.ID,
+		UserEmail:    o.claims.Recipient,
+		Agreement:    partnerships.AgreementRef{Version: doc.Version, Locale: doc.Locale, SHA256: doc.SHA256},
+		IP:           clientIP(r),
+		UserAgent:    r.UserAgent(),
+	})
+	if err != nil {
+		if fresh, ferr := s.Store.Invitation(r.Context(), o.inv.ID); ferr == nil {
+			o.inv = fresh
+		}
+		s.refuse(w, r, lang, storeRefusal(err, o.inv, lang))
+		return
+	}
+	s.Logger.Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
+		"customer_id", o.inv.CustomerID, "partner_id", o.inv.PartnerID, "ip", acc.IP)
+	s.showPartners(w, r, lang, o.customer, Tf(lang, "partners.accepted", o.partner.Name))
+}
+
+// partnersPage lists the partners a customer works with.
+type partnersPage struct {
+	page
+	CustomerName string
+	Notice       string
+	Rows         []partnerRow
+}
+
+type partnerRow struct {
+	PartnerName      string
+	Types, Roles     []string
+	AgreementVersion string
+	SignedBy         string
+	SignedAt         time.Time
+	Since            time.Time
+}
+
+func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang string, c partnerships.Customer, notice string) {
+	rels, err := s.Store.Relationships(r.Context(), c.ID)
+	if err != nil {
+		s.refuse(w, r, lang, unavailable(err))
+		return
+	}
+	rows := make([]partnerRow, 0, len(rels))
+	for _, rel := range rels {
+		row := partnerRow{PartnerName: rel.PartnerID, Since: rel.Since}
+		if p, err := s.Store.Partner(r.Context(), rel.PartnerID); err == nil {
+			row.PartnerName = p.Name
+		}
+		for _, t := range rel.Types {
+			row.Types = append(row.Types, s.Templates.TypeLabel(lang, t))
+		}
+		for _, role := range rel.Roles {
+			row.Roles = append(row.Roles, s.Templates.RoleLabel(lang, role))
+		}
+		if rel.AcceptanceID != "" {
+			if a, err := s.Store.Acceptance(r.Context(), c.ID, rel.AcceptanceID); err == nil {
+				row.AgreementVersion, row.SignedBy, row.SignedAt = a.AgreementVersion, a.UserEmail, a.AcceptedAt
+			}
+		}
+		rows = append(rows, row)
+	}
+	s.render(w, http.StatusOK, "partners", partnersPage{
+		page: s.page(T(lang, "partners.title"), lang), CustomerName: c.Name, Notice: notice, Rows: rows,
+	})
+}
+
+// agreementPage shows one version of the customer agreement.
+type agreementPage struct {
+	page
+	Doc agreements.Document
+}
+
+func (s *Server) showAgreement(w http.ResponseWriter, r *http.Request) {
+	doc, err := s.Agreements.Get(r.PathValue("version"), r.PathValue("locale"))
+	if err != nil {
+		s.message(w, http.StatusNotFound, localeFor(r.PathValue("locale"), r), "noagreement")
+		return
+	}
+	s.render(w, http.StatusOK, "agreement", agreementPage{page: s.page(doc.Title, doc.Locale), Doc: doc})
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"time"
+)
+
+//go:embed pages/*.html
+var pageFiles embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func staticFiles() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	return http.FileServerFS(sub)
+}
+
+// pages holds one parsed template set per page, each with the layout.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var pageNames = []string{"review", "partners", "agreement", "message"}
+
+func parsePages() (*pages, error) {
+	funcs := template.FuncMap{"t": T, "tf": Tf, "thtml": THTML, "date": formatDate}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse page %s: %w", name, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// page is what the layout needs; every page's data embeds it.
+type page struct {
+	Title  string
+	Lang   string
+	Static string // path prefix of static files
+}
+
+// render writes a whole page. Pages that carry a token in their URL are never cached
+// and never leak it through Referer.
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages.byName[name].Execute(&buf, data); err != nil {
+		s.Logger.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// messagePage is a page that says one thing: an error, or an outcome.
+type messagePage struct {
+	page
+	Heading string
+	Message string
+	Hint    string
+}
+
+// message shows the page of text key (key.heading, key.msg with args, key.hint).
+func (s *Server) message(w http.ResponseWriter, status int, lang, key string, args ...any) {
+	heading := T(lang, key+".heading")
+	s.render(w, status, "message", messagePage{
+		page:    s.page(heading, lang),
+		Heading: heading, Message: Tf(lang, key+".msg", args...), Hint: T(lang, key+".hint"),
+	})
+}
+
+// formatDate formats t for a page in lang.
+func formatDate(lang string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(T(lang, "date"))
+}
+
+func (s *Server) page(title, lang string) page {
+	return page{Title: title, Lang: lang, Static: s.Links.Path("static")}
+}

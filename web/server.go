@@ -1,0 +1,120 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/partnerlink/partnerlink/agreements"
+	"github.com/partnerlink/partnerlink/links"
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/templates"
+	"github.com/partnerlink/partnerlink/tokens"
+)
+
+// Enqueuer queues the send of an invitation; *jobs.Enqueuer is one.
+type Enqueuer interface {
+	SendInvitation(ctx context.Context, invitationID string) error
+}
+
+// Deps are what the server works with. All are required.
+type Deps struct {
+	Store      *partnerships.Store
+	Tokens     *tokens.Ring
+	Agreements *agreements.Library
+	Templates  *templates.Set // labels of types and roles
+	Links      *links.Builder
+	Enqueuer   Enqueuer
+	Logger     *slog.Logger
+}
+
+// Config tunes the server.
+type Config struct {
+	InviteTTL time.Duration // how long an invitation stays valid
+}
+
+// Server is partnerlink's HTTP handler.
+type Server struct {
+	Deps
+	cfg   Config
+	pages *pages
+	mux   *http.ServeMux
+}
+
+// New returns the server. It fails when a dependency is missing or the embedded
+// pages do not parse.
+func New(cfg Config, d Deps) (*Server, error) {
+	if d.Store == nil || d.Tokens == nil || d.Agreements == nil || d.Templates == nil || d.Links == nil || d.Enqueuer == nil || d.Logger == nil {
+		return nil, errors.New("web: every dependency is required")
+	}
+	if cfg.InviteTTL <= 0 {
+		return nil, fmt.Errorf("web: invite TTL must be positive, got %s", cfg.InviteTTL)
+	}
+	p, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, cfg: cfg, pages: p, mux: http.NewServeMux()}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	p := s.Links.Path() // the base URL's path prefix, "/" when none
+	if p == "/" {
+		p = ""
+	}
+	s.mux.HandleFunc("POST "+p+"/api/v1/invitations", s.partnerOnly(s.createInvitation))
+	s.mux.HandleFunc("GET "+p+"/api/v1/invitations/{id}", s.partnerOnly(s.getInvitation))
+	s.mux.HandleFunc("GET "+p+"/invite/{token}", s.reviewInvitation)
+	s.mux.HandleFunc("POST "+p+"/invite/{token}/accept", s.acceptInvitation)
+	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
+	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
+	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		s.Logger.Warn("health check: redis unreachable", "err", err)
+		http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// HTTPServer wraps h in an http.Server with timeouts set.
+func HTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
