@@ -36,7 +36,7 @@ func TestMiniredis(t *testing.T) {
 	}
 	in := AcceptInput{InvitationID: inv.ID, TokenID: inv.TokenID, UserEmail: "ada@fabrikam.example",
 		Agreement: AgreementRef{Version: "1", Locale: "en", SHA256: "0000000000000000000000000000000000000000000000000000000000000000"},
-		IP: "127.0.0.1", UserAgent: "test"}
+		IP:        "127.0.0.1", UserAgent: "test"}
 	if _, _, err := s.Accept(ctx, in); err != nil {
 		t.Fatal(err)
 	}
