@@ -116,3 +116,29 @@ func TestBrowserAcceptsInvitation(t *testing.T) {
 		t.Fatalf("acceptances = %+v", accs)
 	}
 }
+
+// TestBrowserDeclinesInvitation: a person cancels the invitation, confirms, and the
+// invitation is declined.
+func TestBrowserDeclinesInvitation(t *testing.T) {
+	s := start(t)
+	id := s.invite(billingEmail, "advisor", "de")
+	_, link := s.waitForLink(billingEmail, 1)
+	ctx := chromium(t)
+
+	do(t, ctx, chromedp.Navigate(link), chromedp.Click(chromedp.ID("cancel")), chromedp.WaitVisible(chromedp.ID("decline-yes")))
+	if h := text(t, ctx, "h1"); h != "Einladung ablehnen?" {
+		t.Fatalf("confirmation heading %q", h)
+	}
+	screenshot(t, ctx, "1-confirm-decline")
+	if inv, _ := s.store.Invitation(context.Background(), id); inv.Status == partnerships.StatusDeclined {
+		t.Fatal("opening the confirmation declined the invitation")
+	}
+	do(t, ctx, chromedp.Click(chromedp.ID("decline-yes")), chromedp.WaitVisible(chromedp.CSS("p.lead")))
+	if h := text(t, ctx, "h1"); h != "Einladung abgelehnt" {
+		t.Fatalf("after declining: heading %q", h)
+	}
+	screenshot(t, ctx, "2-declined")
+	if inv, err := s.store.Invitation(context.Background(), id); err != nil || inv.Status != partnerships.StatusDeclined {
+		t.Fatalf("status = %s, %v; want declined", inv.Status, err)
+	}
+}

@@ -15,6 +15,7 @@ const (
 	ActionInvitationFailed   = "invitation.failed"
 	ActionInvitationAccepted = "invitation.accepted"
 	ActionAgreementSigned    = "agreement.signed"
+	ActionInvitationDeclined = "invitation.declined"
 )
 
 // maxAuditLimit is the most events one Audit call returns.

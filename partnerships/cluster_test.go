@@ -107,6 +107,10 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	declined := e.invite(p.ID, "admin@fabrikam.example", Reseller)
+	if _, err := e.s.Decline(ctx, DeclineInput{InvitationID: declined.ID, TokenID: declined.TokenID, UserEmail: "admin@fabrikam.example", IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
 	failed := e.invite(p.ID, "admin@fabrikam.example", Advisor)
 	if _, err := e.s.MarkFailed(ctx, failed.ID, "550 no"); err != nil {
 		t.Fatal(err)
@@ -125,7 +129,7 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if u, err := e.s.UserByEmail(ctx, "billing@fabrikam.example"); err != nil || u.Role != BillingAdmin {
 		t.Errorf("UserByEmail = %v, %v", u, err)
 	}
-	if invs, err := e.s.InvitationsByCustomer(ctx, c.ID); err != nil || len(invs) != 2 {
+	if invs, err := e.s.InvitationsByCustomer(ctx, c.ID); err != nil || len(invs) != 3 {
 		t.Errorf("InvitationsByCustomer = %v, %v", invs, err)
 	}
 	if got, err := e.s.Relationships(ctx, c.ID); err != nil || !cmp.Equal([]Relationship{rel}, got) {
@@ -134,8 +138,8 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if got, err := e.s.Acceptances(ctx, c.ID); err != nil || !cmp.Equal([]Acceptance{acc}, got) {
 		t.Errorf("Acceptances = %v, %v", got, err)
 	}
-	if events, err := e.s.Audit(ctx, c.ID, 100); err != nil || len(events) != 6 {
-		t.Errorf("Audit = %d events, %v; want 6", len(events), err)
+	if events, err := e.s.Audit(ctx, c.ID, 100); err != nil || len(events) != 8 {
+		t.Errorf("Audit = %d events, %v; want 8", len(events), err)
 	}
 }
 

@@ -58,6 +58,7 @@ var (
 	markSentScript         = loadScript("mark_sent")
 	markFailedScript       = loadScript("mark_failed")
 	acceptScript           = loadScript("accept")
+	declineScript          = loadScript("decline")
 )
 
 // scriptErrors maps script reply codes to the package's sentinel errors.

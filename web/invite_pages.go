@@ -22,6 +22,7 @@ type reviewPage struct {
 	Doc                                     agreements.Document
 	AgreementURL                            string
 	AcceptAction                            string
+	DeclineURL                              string
 	CSRF                                    string
 	Notice                                  string
 }
@@ -73,6 +74,7 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, o openInvite
 		Doc:             doc,
 		AgreementURL:    s.Links.Path("agreements", doc.Version, doc.Locale),
 		AcceptAction:    s.Links.Path("invite", o.token, "accept"),
+		DeclineURL:      s.Links.Path("invite", o.token, "decline"),
 		CSRF:            s.csrfToken(w, r),
 		Notice:          notice,
 	})

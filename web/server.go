@@ -71,6 +71,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/api/v1/invitations/{id}", s.partnerOnly(s.getInvitation))
 	s.mux.HandleFunc("GET "+p+"/invite/{token}", s.reviewInvitation)
 	s.mux.HandleFunc("POST "+p+"/invite/{token}/accept", s.acceptInvitation)
+	s.mux.HandleFunc("GET "+p+"/invite/{token}/decline", s.confirmDecline)
+	s.mux.HandleFunc("POST "+p+"/invite/{token}/decline", s.declineInvitation)
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)

@@ -23,14 +23,14 @@ func subcommands(group string, verbs map[string]func(context.Context, []string, 
 	}
 }
 
-func runPartners(ctx context.Context, args []string, stdout io.Writer) error {
+func runPartners(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return subcommands("partners", map[string]func(context.Context, []string, io.Writer) error{
 		"add":  partnersAdd,
 		"list": partnersList,
 	})(ctx, args, stdout)
 }
 
-func runCustomers(ctx context.Context, args []string, stdout io.Writer) error {
+func runCustomers(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return subcommands("customers", map[string]func(context.Context, []string, io.Writer) error{
 		"add":      customersAdd,
 		"add-user": customersAddUser,

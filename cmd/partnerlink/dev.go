@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -27,7 +26,7 @@ import (
 // devMailPath is where the embedded SMTP server's messages are shown.
 const devMailPath = "/dev/mail/"
 
-func runDev(ctx context.Context, args []string, stdout io.Writer) error {
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("dev", "Runs everything in one process on embedded defaults: an in-memory Redis, an SMTP\n"+
 		"server that keeps every message and shows it on "+devMailPath+", the API, the pages and the worker,\n"+
 		"with a demo partner, a demo customer and one demo invitation sent at start.", stdout,
@@ -37,7 +36,7 @@ func runDev(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, os.Stderr)
+	log := newLogger(cfg, stderr)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --http-addr)", cfg.HTTPAddr, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/partnerlink/partnerlink/tokens"
 )
 
-func runKeys(ctx context.Context, args []string, stdout io.Writer) error {
+func runKeys(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return subcommands("keys", map[string]func(context.Context, []string, io.Writer) error{
 		"generate": keysGenerate,
 	})(ctx, args, stdout)

@@ -18,7 +18,7 @@ import (
 // command is one subcommand.
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout io.Writer) error
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 var commands = map[string]command{
@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	err := cmd.run(ctx, args[1:], stdout)
+	err := cmd.run(ctx, args[1:], stdout, stderr)
 	switch {
 	case err == nil:
 		return 0

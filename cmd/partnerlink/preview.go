@@ -10,7 +10,7 @@ import (
 	"github.com/partnerlink/partnerlink/templates"
 )
 
-func runPreview(_ context.Context, args []string, stdout io.Writer) error {
+func runPreview(_ context.Context, args []string, stdout, _ io.Writer) error {
 	f := newFlags("preview", "Renders an email template with sample data so a person can look at it.", stdout)
 	kind := f.fs.String("kind", string(templates.KindInvitation), fmt.Sprintf("message kind: %v", templates.Kinds()))
 	typ := f.fs.String("type", string(partnerships.DelegatedAdmin), fmt.Sprintf("relationship type: %v", partnerships.Types()))

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -19,14 +18,14 @@ import (
 	"github.com/partnerlink/partnerlink/web"
 )
 
-func runServe(ctx context.Context, args []string, stdout io.Writer) error {
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("serve", "Serves the partner API and the customer pages.", stdout,
 		"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "log-format", "log-level")
 	cfg, err := f.parse(args, "redis-url", "base-url", "token-keys")
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, os.Stderr)
+	log := newLogger(cfg, stderr)
 	ring, err := newRing(cfg.TokenKeys)
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/hibiken/asynq"
 
@@ -17,14 +16,14 @@ import (
 	"github.com/partnerlink/partnerlink/tokens"
 )
 
-func runWorker(ctx context.Context, args []string, stdout io.Writer) error {
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("worker", "Sends invitation emails from the queue.", stdout,
 		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "log-format", "log-level")
 	cfg, err := f.parse(args, "redis-url", "smtp-url", "base-url", "token-keys")
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, os.Stderr)
+	log := newLogger(cfg, stderr)
 	ring, err := newRing(cfg.TokenKeys)
 	if err != nil {
 		return err
