@@ -20,6 +20,7 @@ func TestBadLinksChangeNothing(t *testing.T) {
 	s := start(t)
 	id := s.invite(adminEmail, "delegated_admin", "en")
 	_, link := s.waitForLink(adminEmail, 1)
+	s.waitStatus(id, partnerships.StatusSent)
 	inv, err := s.store.Invitation(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +86,9 @@ func TestBadLinksChangeNothing(t *testing.T) {
 // POST is refused without changing anything; a billing admin may accept.
 func TestOnlyAdminsMayAccept(t *testing.T) {
 	s := start(t)
-	s.invite(userEmail, "reseller", "en")
+	id := s.invite(userEmail, "reseller", "en")
 	_, link := s.waitForLink(userEmail, 1)
+	s.waitStatus(id, partnerships.StatusSent)
 	b := newBrowser(t)
 	resp, page := b.do("GET", link, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Only a global administrator or billing administrator") {
