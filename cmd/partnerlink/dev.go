@@ -207,9 +207,8 @@ func (d *devSystem) close() {
 }
 
 func atoiOr(s string, def int) int {
-	var n int
-	if _, err := fmt.Sscan(s, &n); err != nil {
-		return def
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
 	}
-	return n
+	return def
 }
