@@ -151,7 +151,7 @@ func sampleInvitation(t partnerships.RelationshipType) (any, error) {
 		RecipientEmail: "admin@fabrikam.example",
 		Type:           t,
 		Roles:          t.Roles(),
-		Link:           "https://partnerlink.example/invitations/accept?token=v1.c2FtcGxl.c2lnbmF0dXJl&lang=en",
+		Link:           "https://partnerlink.example/invite/AQJrMQZpbnZpdGUAAAAAawbM1AAAAABrGUHUpOCpl9lvnoqkaLLVG8PoByRpbl9zYW1wbGU",
 		ExpiresAt:      time.Date(2026, time.March, 16, 17, 0, 0, 0, time.UTC),
 		Message:        "Hello Fabrikam team,\n\nas agreed on the phone, this lets us take care of your licences.\nKind regards, Dana Smith",
 	}, nil
