@@ -282,9 +282,9 @@ func failTimes(n int, reply func(string) *smtp.SMTPError) func(string) *smtp.SMT
 	}
 }
 
-// testLogger writes to the test log with -v, else nowhere.
+// testLogger writes to the test log with -v, else (and for benchmarks) nowhere.
 func testLogger(tb testing.TB) *slog.Logger {
-	if !testing.Verbose() {
+	if _, bench := tb.(*testing.B); bench || !testing.Verbose() {
 		return slog.New(slog.DiscardHandler)
 	}
 	return slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))

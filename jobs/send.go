@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -41,8 +42,11 @@ func NewSender(store *partnerships.Store, tpl *templates.Set, mail Mailer, ring 
 // ProcessTask implements asynq.Handler.
 func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p SendInvitationPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.InvitationID == "" {
-		return fmt.Errorf("jobs: %s: bad payload %q: %v: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("jobs: %s: bad payload %q: %w: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
+	}
+	if p.InvitationID == "" {
+		return fmt.Errorf("jobs: %s: bad payload %q: no invitation id: %w", t.Type(), t.Payload(), asynq.SkipRetry)
 	}
 	log := s.log.With("invitation_id", p.InvitationID, "task", t.Type())
 	inv, err := s.store.Invitation(ctx, p.InvitationID)
@@ -56,13 +60,18 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	msg, err := s.compose(ctx, inv)
-	if err != nil {
+	if errors.Is(err, asynq.SkipRetry) {
+		// It can never be sent as it is: say so on the invitation.
+		return s.giveUp(ctx, log, inv, err.Error(), err)
+	} else if err != nil {
 		return err
 	}
 	if err := s.mail.Send(ctx, msg); err != nil {
 		return s.failed(ctx, log, inv, err)
 	}
-	if _, err := s.store.MarkSent(ctx, inv.ID, msg.MessageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	if _, err := s.store.MarkSent(rctx, inv.ID, msg.MessageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s sent: %w", inv.ID, err)
 	}
 	log.Info("invitation sent", "message_id", msg.MessageID)
@@ -74,11 +83,11 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 func (s *Sender) compose(ctx context.Context, inv partnerships.Invitation) (mailer.Message, error) {
 	partner, err := s.store.Partner(ctx, inv.PartnerID)
 	if err != nil {
-		return mailer.Message{}, fmt.Errorf("jobs: invitation %s: partner: %w", inv.ID, err)
+		return mailer.Message{}, fmt.Errorf("jobs: invitation %s: partner: %w", inv.ID, permanentIfGone(err))
 	}
 	customer, err := s.store.Customer(ctx, inv.CustomerID)
 	if err != nil {
-		return mailer.Message{}, fmt.Errorf("jobs: invitation %s: customer: %w", inv.ID, err)
+		return mailer.Message{}, fmt.Errorf("jobs: invitation %s: customer: %w", inv.ID, permanentIfGone(err))
 	}
 	token, _, err := s.ring.Issue(tokens.Claims{
 		ID:        inv.TokenID,
@@ -118,19 +127,63 @@ func (s *Sender) compose(ctx context.Context, inv partnerships.Invitation) (mail
 // and decides whether asynq retries.
 func (s *Sender) failed(ctx context.Context, log *slog.Logger, inv partnerships.Invitation, sendErr error) error {
 	retried, _ := asynq.GetRetryCount(ctx)
-	maxRetry, ok := asynq.GetMaxRetry(ctx)
-	lastAttempt := ok && retried >= maxRetry
-	if errors.Is(sendErr, mailer.ErrTemporary) && !lastAttempt {
+	maxRetry, inTask := asynq.GetMaxRetry(ctx)
+	reason, retry := judgeFailure(sendErr, retried, maxRetry, inTask)
+	if retry {
 		log.Warn("temporary send failure, will retry", "attempt", retried+1, "err", sendErr)
 		return fmt.Errorf("jobs: send invitation %s: %w", inv.ID, sendErr)
 	}
-	reason := sendErr.Error()
-	if lastAttempt && errors.Is(sendErr, mailer.ErrTemporary) {
-		reason = fmt.Sprintf("gave up after %d attempts: %s", retried+1, reason)
-	}
-	if _, err := s.store.MarkFailed(ctx, inv.ID, reason); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
+	return s.giveUp(ctx, log, inv, reason, sendErr)
+}
+
+// giveUp marks the invitation failed with reason and tells asynq not to retry.
+func (s *Sender) giveUp(ctx context.Context, log *slog.Logger, inv partnerships.Invitation, reason string, cause error) error {
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	if _, err := s.store.MarkFailed(rctx, inv.ID, reason); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s failed: %w", inv.ID, err)
 	}
 	log.Error("invitation failed", "reason", reason)
-	return fmt.Errorf("jobs: send invitation %s: %w: %w", inv.ID, sendErr, asynq.SkipRetry)
+	if errors.Is(cause, asynq.SkipRetry) {
+		return fmt.Errorf("jobs: send invitation %s: %w", inv.ID, cause)
+	}
+	return fmt.Errorf("jobs: send invitation %s: %w: %w", inv.ID, cause, asynq.SkipRetry)
+}
+
+// permanentIfGone marks a record that no longer exists as a failure no retry mends.
+func permanentIfGone(err error) error {
+	if errors.Is(err, partnerships.ErrNotFound) {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return err
+}
+
+// judgeFailure decides what a failed send means. retried and maxRetry are the
+// task's counts from asynq's context; inTask is false when the context has none
+// (a direct call), and then a temporary failure is never the last. retry reports
+// whether asynq should try again: only for a temporary failure before the last
+// attempt. Otherwise reason is what the invitation records as failed.
+func judgeFailure(sendErr error, retried, maxRetry int, inTask bool) (reason string, retry bool) {
+	temporary := errors.Is(sendErr, mailer.ErrTemporary)
+	lastAttempt := inTask && retried >= maxRetry
+	switch {
+	case temporary && !lastAttempt:
+		return "", true
+	case temporary:
+		return fmt.Sprintf("gave up after %d attempts: %s", retried+1, sendErr), false
+	default:
+		return sendErr.Error(), false
+	}
+}
+
+// recordTimeout bounds the store write that records a send's outcome.
+const recordTimeout = 10 * time.Second
+
+// recordContext returns the context to record a send's outcome with: ctx's values
+// without its cancellation. Once the SMTP server has answered, the outcome must be
+// stored even if the task's deadline passed or the worker is shutting down
+// meanwhile; else a sent invitation is sent again, or a failed one stays pending
+// with its task archived.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 }
