@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/partnerlink/partnerlink/partnerships"
@@ -12,12 +17,14 @@ import (
 // subcommands dispatches "partnerlink <group> <verb>".
 func subcommands(group string, verbs map[string]func(context.Context, []string, io.Writer) error) func(context.Context, []string, io.Writer) error {
 	return func(ctx context.Context, args []string, stdout io.Writer) error {
+		usage := fmt.Sprintf("usage: partnerlink %s <verb> [flags]; verbs: %s (partnerlink %s <verb> --help lists its flags)",
+			group, strings.Join(slices.Sorted(maps.Keys(verbs)), " "), group)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(stdout, usage)
+			return flag.ErrHelp
+		}
 		if len(args) == 0 || verbs[args[0]] == nil {
-			names := ""
-			for v := range verbs {
-				names += " " + v
-			}
-			return configErrorf("usage: partnerlink %s <verb> [flags]; verbs:%s", group, names)
+			return configErrorf("%s", usage)
 		}
 		return verbs[args[0]](ctx, args[1:], stdout)
 	}
@@ -38,12 +45,9 @@ func runCustomers(ctx context.Context, args []string, stdout, _ io.Writer) error
 	})(ctx, args, stdout)
 }
 
-// openStore parses the Redis flag and opens the store for an operator command.
-func openStore(ctx context.Context, f *flags, args []string, required ...string) (*partnerships.Store, func(), error) {
-	cfg, err := f.parse(args, append([]string{"redis-url"}, required...)...)
-	if err != nil {
-		return nil, nil, err
-	}
+// openStore opens the store for an operator command. Call it once every flag is
+// checked, so that a usage error is reported as one (exit 2) without waiting for Redis.
+func openStore(ctx context.Context, cfg config) (*partnerships.Store, func(), error) {
 	rdb, _, err := openRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
@@ -51,21 +55,34 @@ func openStore(ctx context.Context, f *flags, args []string, required ...string)
 	return partnerships.NewStore(rdb), func() { rdb.Close() }, nil
 }
 
+// inputError reports the store's refusal of what the operator typed (a malformed
+// email address, an unknown role) as a usage error; other errors stay as they are.
+func inputError(err error) error {
+	if errors.Is(err, partnerships.ErrInvalidInput) || errors.Is(err, partnerships.ErrInvalidRole) {
+		return configErrorf("%v", err)
+	}
+	return err
+}
+
 func partnersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("partners add", "Registers a partner and prints its API key (shown only once).", stdout, "redis-url")
 	name := f.fs.String("name", "", "the partner's organisation name (required)")
 	email := f.fs.String("email", "", "the partner's contact email address (required)")
-	store, done, err := openStore(ctx, f, args)
+	cfg, err := f.parse(args, "redis-url")
+	if err != nil {
+		return err
+	}
+	if *name == "" || *email == "" {
+		return configErrorf("--name and --email are required")
+	}
+	store, done, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if *name == "" || *email == "" {
-		return configErrorf("--name and --email are required")
-	}
 	p, key, err := store.CreatePartner(ctx, *name, *email)
 	if err != nil {
-		return err
+		return inputError(err)
 	}
 	fmt.Fprintf(stdout, "partner %s created: %s <%s>\nAPI key (shown only this once; keep it secret): %s\n", p.ID, p.Name, p.ContactEmail, key)
 	return nil
@@ -73,7 +90,11 @@ func partnersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 
 func partnersList(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("partners list", "Lists partners.", stdout, "redis-url")
-	store, done, err := openStore(ctx, f, args)
+	cfg, err := f.parse(args, "redis-url")
+	if err != nil {
+		return err
+	}
+	store, done, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -97,11 +118,10 @@ func customersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	adminEmail := f.fs.String("admin-email", "", "email address of the first administrator (required)")
 	adminName := f.fs.String("admin-name", "", "display name of the first administrator")
 	adminRole := f.fs.String("admin-role", string(partnerships.GlobalAdmin), "role of the first administrator: global_admin or billing_admin")
-	store, done, err := openStore(ctx, f, args)
+	cfg, err := f.parse(args, "redis-url")
 	if err != nil {
 		return err
 	}
-	defer done()
 	if *name == "" || *adminEmail == "" {
 		return configErrorf("--name and --admin-email are required")
 	}
@@ -109,9 +129,14 @@ func customersAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil || !role.CanAccept() {
 		return configErrorf("--admin-role %q: the first user must be global_admin or billing_admin", *adminRole)
 	}
-	c, err := store.CreateCustomer(ctx, *name, *domain, partnerships.CustomerUser{Email: *adminEmail, Name: *adminName, Role: role})
+	store, done, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	defer done()
+	c, err := store.CreateCustomer(ctx, *name, *domain, partnerships.CustomerUser{Email: *adminEmail, Name: *adminName, Role: role})
+	if err != nil {
+		return inputError(err)
 	}
 	fmt.Fprintf(stdout, "customer %s created: %s, first administrator %s (%s)\n", c.ID, c.Name, *adminEmail, role)
 	return nil
@@ -123,11 +148,10 @@ func customersAddUser(ctx context.Context, args []string, stdout io.Writer) erro
 	email := f.fs.String("email", "", "the user's email address (required)")
 	name := f.fs.String("name", "", "the user's display name")
 	roleName := f.fs.String("role", string(partnerships.User), "global_admin, billing_admin, helpdesk_admin or user")
-	store, done, err := openStore(ctx, f, args)
+	cfg, err := f.parse(args, "redis-url")
 	if err != nil {
 		return err
 	}
-	defer done()
 	if *customer == "" || *email == "" {
 		return configErrorf("--customer and --email are required")
 	}
@@ -135,8 +159,13 @@ func customersAddUser(ctx context.Context, args []string, stdout io.Writer) erro
 	if err != nil {
 		return configErrorf("--role: %v", err)
 	}
-	if err := store.AddCustomerUser(ctx, partnerships.CustomerUser{CustomerID: *customer, Email: *email, Name: *name, Role: role}); err != nil {
+	store, done, err := openStore(ctx, cfg)
+	if err != nil {
 		return err
+	}
+	defer done()
+	if err := store.AddCustomerUser(ctx, partnerships.CustomerUser{CustomerID: *customer, Email: *email, Name: *name, Role: role}); err != nil {
+		return inputError(err)
 	}
 	fmt.Fprintf(stdout, "user %s added to customer %s as %s\n", *email, *customer, role)
 	return nil
@@ -144,7 +173,11 @@ func customersAddUser(ctx context.Context, args []string, stdout io.Writer) erro
 
 func customersList(ctx context.Context, args []string, stdout io.Writer) error {
 	f := newFlags("customers list", "Lists customers and their users.", stdout, "redis-url")
-	store, done, err := openStore(ctx, f, args)
+	cfg, err := f.parse(args, "redis-url")
+	if err != nil {
+		return err
+	}
+	store, done, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -75,12 +75,13 @@ func newFlags(name, summary string, stdout io.Writer, names ...string) *flags {
 			panic("unknown setting " + n)
 		}
 		f.usedAs[n] = true
-		def := s.def
-		if v, ok := os.LookupEnv(s.env); ok {
-			def = v
-		}
 		usage := fmt.Sprintf("%s (env %s)", s.usage, s.env)
-		f.fs.StringVar(f.target(n), n, def, usage)
+		// --help shows the built-in default, never the variable's value: that may
+		// hold a secret (token keys, a password in a URL).
+		f.fs.StringVar(f.target(n), n, s.def, usage)
+		if v, ok := os.LookupEnv(s.env); ok {
+			*f.target(n) = v
+		}
 	}
 	return f
 }

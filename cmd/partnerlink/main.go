@@ -75,5 +75,5 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery flag can also be set with its PARTNERLINK_* environment variable; a flag wins over the variable.")
+	fmt.Fprintln(w, "\nA setting can also come from the PARTNERLINK_* environment variable named next to its flag in\n--help; a flag wins over the variable.")
 }

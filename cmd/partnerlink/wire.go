@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,15 +58,24 @@ func openRedis(ctx context.Context, rawURL string) (*redis.Client, asynq.RedisCo
 	return rdb, connOpt, nil
 }
 
-// redactErr keeps a password in a URL out of error messages.
+// redactErr keeps a password in a URL out of error messages. The user info runs
+// from "://" to the last "@" (a password may itself contain "@"), and the message
+// may quote the URL with %q, so its quoted form is replaced too.
 func redactErr(err error, rawURL string) string {
 	msg := err.Error()
-	if i := strings.Index(rawURL, "@"); i > 0 {
-		if j := strings.Index(rawURL, "://"); j >= 0 && j+3 < i {
-			msg = strings.ReplaceAll(msg, rawURL[j+3:i], "…")
-		}
+	j := strings.Index(rawURL, "://")
+	if j < 0 {
+		return msg
 	}
-	return msg
+	rest := rawURL[j+3:]
+	i := strings.LastIndex(rest, "@")
+	if i <= 0 {
+		return msg
+	}
+	userinfo := rest[:i]
+	quoted := strconv.Quote(userinfo)
+	msg = strings.ReplaceAll(msg, quoted[1:len(quoted)-1], "…")
+	return strings.ReplaceAll(msg, userinfo, "…")
 }
 
 func newRing(keys string) (*tokens.Ring, error) {
@@ -114,6 +124,11 @@ func mailerConfig(smtpURL, from string, lb *links.Builder) (mailer.Config, error
 			return mailer.Config{}, configErrorf("--mail-from (PARTNERLINK_MAIL_FROM) %q: %v", from, err)
 		}
 		mc.From, mc.FromName = a.Address, a.Name
+	}
+	// Check now what mailer.New checks, so that a bad sender is a config error
+	// reported before connecting to Redis.
+	if err := mc.Validate(); err != nil {
+		return mailer.Config{}, configErrorf("--smtp-url / --mail-from: %v", err)
 	}
 	return mc, nil
 }
