@@ -22,12 +22,15 @@ func NewServer(redis asynq.RedisConnOpt, cfg ServerConfig, log *slog.Logger) *as
 		cfg.ShutdownTimeout = 20 * time.Second
 	}
 	return asynq.NewServer(redis, asynq.Config{
-		Concurrency:     cfg.Concurrency,
-		Queues:          map[string]int{QueueMail: 1},
-		RetryDelayFunc:  RetryDelay,
-		ShutdownTimeout: cfg.ShutdownTimeout,
-		Logger:          asynqLogger{log: log.With("component", "asynq")},
-		LogLevel:        asynq.WarnLevel,
+		Concurrency:    cfg.Concurrency,
+		Queues:         map[string]int{QueueMail: 1},
+		RetryDelayFunc: RetryDelay,
+		// An idle worker looks for new tasks this often (asynq's default is 1s): a
+		// fresh invitation leaves within about 100ms, for one cheap Redis call.
+		TaskCheckInterval: 100 * time.Millisecond,
+		ShutdownTimeout:   cfg.ShutdownTimeout,
+		Logger:            asynqLogger{log: log.With("component", "asynq")},
+		LogLevel:          asynq.WarnLevel,
 	})
 }
 

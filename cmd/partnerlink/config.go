@@ -21,6 +21,7 @@ type config struct {
 	AgreementsDir string
 	InviteTTL     time.Duration
 	Concurrency   int
+	SMTPConns     int
 	LogFormat     string
 	LogLevel      string
 }
@@ -49,6 +50,7 @@ var settings = map[string]setting{
 	"agreements-dir": {"agreements-dir", "PARTNERLINK_AGREEMENTS_DIR", "", "folder of customer agreement files <version>.<locale>.txt (default: the embedded sample)"},
 	"invite-ttl":     {"invite-ttl", "PARTNERLINK_INVITE_TTL", "336h", "how long an invitation link stays valid (at most 2160h = 90 days)"},
 	"concurrency":    {"concurrency", "PARTNERLINK_WORKER_CONCURRENCY", "10", "tasks a worker processes at once"},
+	"smtp-conns":     {"smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", "4", "SMTP connections a worker keeps open and reuses (1 to 100)"},
 	"log-format":     {"log-format", "PARTNERLINK_LOG_FORMAT", "text", "log format: text or json"},
 	"log-level":      {"log-level", "PARTNERLINK_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 }
@@ -59,6 +61,7 @@ type flags struct {
 	cfg    config
 	ttl    string
 	conc   string
+	conns  string
 	usedAs map[string]bool
 }
 
@@ -111,12 +114,12 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 		}
 		f.cfg.InviteTTL = d
 	}
-	if f.usedAs["concurrency"] {
-		n, err := strconv.Atoi(f.conc)
-		if err != nil || n < 1 || n > 1000 {
-			return config{}, configErrorf("--concurrency (PARTNERLINK_WORKER_CONCURRENCY) %q: must be a whole number from 1 to 1000", f.conc)
-		}
-		f.cfg.Concurrency = n
+	var err error
+	if f.cfg.Concurrency, err = f.wholeNumber("concurrency", f.conc, 1, 1000); err != nil {
+		return config{}, err
+	}
+	if f.cfg.SMTPConns, err = f.wholeNumber("smtp-conns", f.conns, 1, 100); err != nil {
+		return config{}, err
 	}
 	if f.usedAs["log-format"] && f.cfg.LogFormat != "text" && f.cfg.LogFormat != "json" {
 		return config{}, configErrorf("--log-format (PARTNERLINK_LOG_FORMAT) %q: must be text or json", f.cfg.LogFormat)
@@ -129,12 +132,24 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 	return f.cfg, nil
 }
 
+// wholeNumber parses the value of integer setting n when the command uses it.
+func (f *flags) wholeNumber(n, raw string, lo, hi int) (int, error) {
+	if !f.usedAs[n] {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(raw)
+	if err != nil || v < lo || v > hi {
+		return 0, configErrorf("--%s (%s) %q: must be a whole number from %d to %d", n, settings[n].env, raw, lo, hi)
+	}
+	return v, nil
+}
+
 // target is where the value of setting n lands.
 func (f *flags) target(n string) *string {
 	return map[string]*string{
 		"redis-url": &f.cfg.RedisURL, "smtp-url": &f.cfg.SMTPURL, "mail-from": &f.cfg.MailFrom,
 		"http-addr": &f.cfg.HTTPAddr, "base-url": &f.cfg.BaseURL, "token-keys": &f.cfg.TokenKeys,
-		"agreements-dir": &f.cfg.AgreementsDir, "invite-ttl": &f.ttl, "concurrency": &f.conc,
+		"agreements-dir": &f.cfg.AgreementsDir, "invite-ttl": &f.ttl, "concurrency": &f.conc, "smtp-conns": &f.conns,
 		"log-format": &f.cfg.LogFormat, "log-level": &f.cfg.LogLevel,
 	}[n]
 }

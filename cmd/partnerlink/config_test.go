@@ -27,7 +27,7 @@ func goodArgs(cmd, redisURL, keys string) []string {
 	case "serve":
 		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0")
 	case "worker":
-		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3",
+		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3", "--smtp-conns", "2",
 			"--mail-from", "partnerlink <noreply@partners.example.com>")
 	}
 	return args
@@ -81,6 +81,8 @@ func TestConfigErrors(t *testing.T) {
 		{name: "invite TTL from env", cmds: []string{"serve"}, drop: "invite-ttl", env: map[string]string{"PARTNERLINK_INVITE_TTL": "forever"}, want: []string{"--invite-ttl", "PARTNERLINK_INVITE_TTL", `"forever"`}},
 		{name: "concurrency 0", cmds: []string{"worker"}, args: []string{"--concurrency", "0"}, want: []string{"--concurrency", "PARTNERLINK_WORKER_CONCURRENCY", `"0"`, "1 to 1000"}},
 		{name: "concurrency x", cmds: []string{"worker"}, args: []string{"--concurrency", "x"}, want: []string{"--concurrency", "PARTNERLINK_WORKER_CONCURRENCY", `"x"`}},
+		{name: "smtp conns 0", cmds: []string{"worker"}, args: []string{"--smtp-conns", "0"}, want: []string{"--smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", `"0"`, "1 to 100"}},
+		{name: "smtp conns 101", cmds: []string{"worker"}, args: []string{"--smtp-conns", "101"}, want: []string{"--smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", `"101"`}},
 		{name: "log format xml", cmds: []string{"serve", "worker"}, args: []string{"--log-format", "xml"}, want: []string{"--log-format", "PARTNERLINK_LOG_FORMAT", `"xml"`, "text or json"}},
 		{name: "log level loud", cmds: []string{"serve", "worker"}, args: []string{"--log-level", "loud"}, want: []string{"--log-level", "PARTNERLINK_LOG_LEVEL", `"loud"`, "debug, info, warn or error"}},
 		{name: "log level from env", cmds: []string{"worker"}, drop: "log-level", env: map[string]string{"PARTNERLINK_LOG_LEVEL": "loud"}, want: []string{"--log-level", "PARTNERLINK_LOG_LEVEL", `"loud"`}},
@@ -153,6 +155,7 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		"PARTNERLINK_AGREEMENTS_DIR":     "/nonexistent/agreements",
 		"PARTNERLINK_INVITE_TTL":         "91d",
 		"PARTNERLINK_WORKER_CONCURRENCY": "x",
+		"PARTNERLINK_SMTP_CONNECTIONS":   "0",
 		"PARTNERLINK_LOG_FORMAT":         "xml",
 		"PARTNERLINK_LOG_LEVEL":          "loud",
 	}
@@ -185,6 +188,7 @@ func TestSettingsFromEnv(t *testing.T) {
 	t.Setenv("PARTNERLINK_TOKEN_KEYS", testKeys(t))
 	t.Setenv("PARTNERLINK_INVITE_TTL", "1h")
 	t.Setenv("PARTNERLINK_WORKER_CONCURRENCY", "1000")
+	t.Setenv("PARTNERLINK_SMTP_CONNECTIONS", "100")
 	t.Setenv("PARTNERLINK_LOG_FORMAT", "json")
 	t.Setenv("PARTNERLINK_LOG_LEVEL", "error")
 	for _, cmd := range []string{"serve", "worker"} {

@@ -57,7 +57,7 @@ type devSystem struct {
 	redis   *miniredis.Miniredis
 	rdb     *redis.Client
 	sink    *mailsink.Sink
-	mail    *mailer.Mailer
+	mail    *mailer.Pool
 	client  *asynq.Client
 	worker  *asynq.Server
 	handler http.Handler
@@ -102,10 +102,10 @@ func startDev(ctx context.Context, ln net.Listener, smtpAddr string, cfg config,
 		return nil, err
 	}
 	host, port, _ := net.SplitHostPort(d.sink.Addr())
-	if d.mail, err = mailer.New(mailer.Config{
+	if d.mail, err = mailer.NewPool(mailer.Config{
 		Host: host, Port: atoiOr(port, 2525), TLS: mailer.TLSNone,
 		From: "noreply@partnerlink.localhost", FromName: "partnerlink", Timeout: 10 * time.Second,
-	}, log.With("component", "mailer")); err != nil {
+	}, 4, log.With("component", "mailer")); err != nil {
 		return nil, err
 	}
 	store := partnerships.NewStore(d.rdb, partnerships.WithoutScriptFlags())

@@ -119,7 +119,7 @@ func TestUnknownCommand(t *testing.T) {
 var commandFlags = map[string][]string{
 	"dev":                {"http-addr", "smtp-addr", "agreements-dir", "invite-ttl", "log-format", "log-level"},
 	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "log-format", "log-level"},
-	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "log-format", "log-level"},
+	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level"},
 	"partners add":       {"redis-url", "name", "email"},
 	"partners list":      {"redis-url"},
 	"customers add":      {"redis-url", "name", "domain", "admin-email", "admin-name", "admin-role"},

@@ -18,7 +18,7 @@ import (
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("worker", "Sends invitation emails from the queue.", stdout,
-		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "log-format", "log-level")
+		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level")
 	cfg, err := f.parse(args, "redis-url", "smtp-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -41,7 +41,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer rdb.Close()
-	m, err := mailer.New(mc, log.With("component", "mailer"))
+	m, err := mailer.NewPool(mc, cfg.SMTPConns, log.With("component", "mailer"))
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency)
+	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns)
 	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, log)
 }
 
