@@ -194,11 +194,11 @@ func TestScriptKeysShareOneSlot(t *testing.T) {
 // is built in Lua, and no script reads the server's clock.
 func TestScriptsTouchOnlyTheirKEYS(t *testing.T) {
 	for _, name := range scriptNames(t) {
-		src, err := scriptFiles.ReadFile("scripts/" + name + ".lua")
+		src, err := scriptSource(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, problem := range lintScript(string(src)) {
+		for _, problem := range lintScript(src) {
 			t.Errorf("%s: %s", name, problem)
 		}
 	}

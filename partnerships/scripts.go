@@ -25,8 +25,31 @@ import (
 // A script replies {code, detail, values…}: code "OK" or one of scriptErrors
 // (anything else is reported as a plain error).
 
-//go:embed scripts/*.lua
+//go:embed scripts/*.lua scripts/lib/*.lua
 var scriptFiles embed.FS
+
+// scriptSource returns script name with each "-- include: X" line replaced by
+// scripts/lib/X.lua, so rules shared by several scripts are written once.
+func scriptSource(name string) (string, error) {
+	src, err := scriptFiles.ReadFile("scripts/" + name + ".lua")
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for line := range strings.Lines(string(src)) {
+		lib, ok := strings.CutPrefix(strings.TrimSpace(line), "-- include: ")
+		if !ok {
+			out.WriteString(line)
+			continue
+		}
+		code, err := scriptFiles.ReadFile("scripts/lib/" + lib + ".lua")
+		if err != nil {
+			return "", fmt.Errorf("script %s includes %s: %w", name, lib, err)
+		}
+		out.Write(code)
+	}
+	return out.String(), nil
+}
 
 type script struct {
 	name    string
@@ -35,15 +58,15 @@ type script struct {
 }
 
 func loadScript(name string) *script {
-	src, err := scriptFiles.ReadFile("scripts/" + name + ".lua")
+	src, err := scriptSource(name)
 	if err != nil {
-		panic("partnerships: embedded script " + name + " is missing") // a build mistake
+		panic("partnerships: embedded script " + name + ": " + err.Error()) // a build mistake
 	}
-	body, found := strings.CutPrefix(string(src), "#!lua\n")
+	body, found := strings.CutPrefix(src, "#!lua\n")
 	if !found {
 		panic("partnerships: embedded script " + name + " lacks its #!lua line") // a build mistake
 	}
-	return &script{name: name, flagged: redis.NewScript(string(src)), plain: redis.NewScript(body)}
+	return &script{name: name, flagged: redis.NewScript(src), plain: redis.NewScript(body)}
 }
 
 var (

@@ -25,6 +25,8 @@ local audit = KEYS[7]
 
 local id, email, now = ARGV[1], ARGV[3], tonumber(ARGV[4])
 
+-- include: decision
+
 -- union merges two comma lists into one sorted comma list without duplicates.
 local function union(a, b)
   local set, out = {}, {}
@@ -52,25 +54,9 @@ if partner ~= ARGV[6] then
   -- only guards against a caller bug.
   return {'STALE', 'invitation ' .. id .. ' belongs to another partner'}
 end
-if token ~= ARGV[2] then
-  return {'SUPERSEDED', 'invitation ' .. id .. ': the presented link is not the latest one'}
-end
-if status == 'accepted' then
-  return {'ACCEPTED', 'invitation ' .. id .. ' was accepted by ' .. tostring(decidedBy)}
-end
-if status ~= 'pending' and status ~= 'sent' then
-  return {'NOT_OPEN', 'invitation ' .. id .. ' is ' .. tostring(status)}
-end
-if now >= tonumber(expires) then
-  return {'EXPIRED', 'invitation ' .. id .. ' expired'}
-end
-local user = redis.call('HGET', users, email)
-if not user then
-  return {'NOT_ADMIN', email .. ' is not a user of customer ' .. ARGV[7]}
-end
-local role = cjson.decode(user).role
-if role ~= 'global_admin' and role ~= 'billing_admin' then
-  return {'NOT_ADMIN', email .. ' has role ' .. tostring(role)}
+local refusal, role = decision_refusal(users, id, ARGV[2], token, status, expires, decidedBy, email, now, ARGV[7])
+if refusal then
+  return refusal
 end
 if redis.call('EXISTS', acc) == 1 then
   return {'EXISTS', 'acceptance ' .. ARGV[5] .. ' exists'}

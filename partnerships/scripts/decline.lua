@@ -16,6 +16,8 @@ local audit = KEYS[3]
 
 local id, email, now = ARGV[1], ARGV[3], tonumber(ARGV[4])
 
+-- include: decision
+
 -- Checks, in order. No write happens above the "Writes" line.
 if redis.call('EXISTS', inv) == 0 then
   return {'NOT_FOUND', 'invitation ' .. id}
@@ -25,25 +27,9 @@ local token, status, expires, partner, decidedBy = f[1], f[2], f[3], f[4], f[5]
 if not status or not tonumber(expires) or not partner then
   return {'CORRUPT', 'invitation ' .. id .. ' lacks status, expires_at or partner_id'}
 end
-if token ~= ARGV[2] then
-  return {'SUPERSEDED', 'invitation ' .. id .. ': the presented link is not the latest one'}
-end
-if status == 'accepted' then
-  return {'ACCEPTED', 'invitation ' .. id .. ' was accepted by ' .. tostring(decidedBy)}
-end
-if status ~= 'pending' and status ~= 'sent' then
-  return {'NOT_OPEN', 'invitation ' .. id .. ' is ' .. tostring(status)}
-end
-if now >= tonumber(expires) then
-  return {'EXPIRED', 'invitation ' .. id .. ' expired'}
-end
-local user = redis.call('HGET', users, email)
-if not user then
-  return {'NOT_ADMIN', email .. ' is not a user of customer ' .. ARGV[5]}
-end
-local role = cjson.decode(user).role
-if role ~= 'global_admin' and role ~= 'billing_admin' then
-  return {'NOT_ADMIN', email .. ' has role ' .. tostring(role)}
+local refusal, role = decision_refusal(users, id, ARGV[2], token, status, expires, decidedBy, email, now, ARGV[5])
+if refusal then
+  return refusal
 end
 
 -- Writes.
