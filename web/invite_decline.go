@@ -16,13 +16,8 @@ type declinePage struct {
 
 // confirmDecline shows the confirmation. It changes nothing (GET and HEAD).
 func (s *Server) confirmDecline(w http.ResponseWriter, r *http.Request) {
-	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
-	lang := localeFor(o.inv.Locale, r)
-	if rf == nil {
-		rf = statusRefusal(o.inv, lang)
-	}
-	if rf != nil {
-		s.refuse(w, r, lang, rf)
+	o, lang, ok := s.openForPage(w, r)
+	if !ok {
 		return
 	}
 	s.render(w, http.StatusOK, "decline", declinePage{
@@ -38,16 +33,8 @@ func (s *Server) confirmDecline(w http.ResponseWriter, r *http.Request) {
 // declineInvitation cancels the invitation: the same checks as accepting (a global
 // or billing admin of the customer, the latest link, still open), nothing granted.
 func (s *Server) declineInvitation(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
-	lang := localeFor(o.inv.Locale, r)
-	if rf != nil {
-		s.refuse(w, r, lang, rf)
-		return
-	}
-	if !s.checkCSRF(r) {
-		s.Logger.Warn("decline refused: CSRF check failed", "invitation_id", o.inv.ID, "ip", clientIP(r))
-		s.message(w, http.StatusForbidden, lang, "csrf")
+	o, lang, ok := s.openForPost(w, r, "decline")
+	if !ok {
 		return
 	}
 	inv, err := s.Store.Decline(r.Context(), partnerships.DeclineInput{

@@ -53,6 +53,40 @@ func (s *Server) loadInvite(ctx context.Context, token string) (openInvite, *ref
 	return o, nil
 }
 
+// openForPage loads the link's invitation for a page (GET, HEAD): an invitation
+// that can still be decided. Otherwise it shows why not and returns ok false.
+func (s *Server) openForPage(w http.ResponseWriter, r *http.Request) (o openInvite, lang string, ok bool) {
+	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
+	lang = localeFor(o.inv.Locale, r)
+	if rf == nil {
+		rf = statusRefusal(o.inv, lang)
+	}
+	if rf != nil {
+		s.refuse(w, r, lang, rf)
+		return o, lang, false
+	}
+	return o, lang, true
+}
+
+// openForPost loads the link's invitation for a form POST: a valid link and a
+// form that came from partnerlink's own page (CSRF). Otherwise it shows why not
+// and returns ok false. The invitation's status is left to the store to judge.
+func (s *Server) openForPost(w http.ResponseWriter, r *http.Request, action string) (o openInvite, lang string, ok bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
+	lang = localeFor(o.inv.Locale, r)
+	if rf != nil {
+		s.refuse(w, r, lang, rf)
+		return o, lang, false
+	}
+	if !s.checkCSRF(r) {
+		s.Logger.Warn(action+" refused: CSRF check failed", "invitation_id", o.inv.ID, "ip", clientIP(r))
+		s.message(w, http.StatusForbidden, lang, "csrf")
+		return o, lang, false
+	}
+	return o, lang, true
+}
+
 // statusRefusal tells why an invitation in a final status cannot be decided again.
 func statusRefusal(inv partnerships.Invitation, lang string) *refusal {
 	switch inv.Status {

@@ -29,13 +29,8 @@ type reviewPage struct {
 
 // reviewInvitation shows the invitation. It changes nothing (GET and HEAD).
 func (s *Server) reviewInvitation(w http.ResponseWriter, r *http.Request) {
-	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
-	lang := localeFor(o.inv.Locale, r)
-	if rf == nil {
-		rf = statusRefusal(o.inv, lang)
-	}
-	if rf != nil {
-		s.refuse(w, r, lang, rf)
+	o, _, ok := s.openForPage(w, r)
+	if !ok {
 		return
 	}
 	s.showReview(w, r, o, http.StatusOK, "")
@@ -83,16 +78,8 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, o openInvite
 // acceptInvitation records the acceptance and the agreement signature at once, then
 // shows the customer's partner list.
 func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	o, rf := s.loadInvite(r.Context(), r.PathValue("token"))
-	lang := localeFor(o.inv.Locale, r)
-	if rf != nil {
-		s.refuse(w, r, lang, rf)
-		return
-	}
-	if !s.checkCSRF(r) {
-		s.Logger.Warn("accept refused: CSRF check failed", "invitation_id", o.inv.ID, "ip", clientIP(r))
-		s.message(w, http.StatusForbidden, lang, "csrf")
+	o, lang, ok := s.openForPost(w, r, "accept")
+	if !ok {
 		return
 	}
 	if rf := statusRefusal(o.inv, lang); rf != nil {
