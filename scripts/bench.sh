@@ -24,13 +24,13 @@ run ./cmd/partnerlink/ 'BenchmarkDevInvitations$' 2000x
 
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3-), $(redis-server --version | cut -d' ' -f3)"
-printf '%-44s %14s %14s %10s\n' benchmark ns/op extra B/op
+printf '%-44s %14s %22s %10s\n' benchmark ns/op rate B/op
 awk '/^Benchmark/ {
 	name=$1; ns=""; extra=""; bop="";
 	for (i = 3; i <= NF; i++) {
 		if ($(i) == "ns/op") ns=$(i-1);
 		else if ($(i) == "B/op") bop=$(i-1);
-		else if ($(i) ~ /\/s$/) extra=$(i-1) " " $(i);
+		else if ($(i) ~ /\/s$/ && extra == "") extra=$(i-1) " " $(i);
 	}
-	printf "%-44s %14s %14s %10s\n", name, ns, extra, bop
+	printf "%-44s %14s %22s %10s\n", name, ns, extra, bop
 }' "$out"
