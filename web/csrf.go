@@ -11,6 +11,8 @@ const csrfCookie = "pl_csrf"
 
 // csrfToken returns the request's CSRF token, setting a new one in a cookie when the
 // browser has none (double-submit: a POST must carry the cookie's value as a field).
+// SameSite=Lax: the browser sends the cookie when the admin follows the emailed link
+// (so two open invitations share one token) but never with another site's POST.
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == 43 {
 		return c.Value
@@ -20,7 +22,7 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	v := base64.RawURLEncoding.EncodeToString(b)
 	http.SetCookie(w, &http.Cookie{
 		Name: csrfCookie, Value: v, Path: s.Links.Path(), HttpOnly: true,
-		Secure: s.Links.Secure(), SameSite: http.SameSiteStrictMode,
+		Secure: s.Links.Secure(), SameSite: http.SameSiteLaxMode,
 	})
 	return v
 }

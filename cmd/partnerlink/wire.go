@@ -55,7 +55,26 @@ func openRedis(ctx context.Context, rawURL string) (*redis.Client, asynq.RedisCo
 		rdb.Close()
 		return nil, nil, fmt.Errorf("cannot reach Redis at %s: %w", opt.Addr, err)
 	}
+	if err := checkEviction(pingCtx, rdb, opt.Addr); err != nil {
+		rdb.Close()
+		return nil, nil, err
+	}
 	return rdb, connOpt, nil
+}
+
+// checkEviction refuses a Redis that evicts keys under memory pressure: an evicted
+// queue or invitation key is a lost invitation or a lost legal record. A server
+// that does not let us read its config (some managed services) is taken as is.
+func checkEviction(ctx context.Context, rdb *redis.Client, addr string) error {
+	cfg, err := rdb.ConfigGet(ctx, "maxmemory-policy").Result()
+	if err != nil {
+		return nil
+	}
+	if policy := cfg["maxmemory-policy"]; policy != "" && policy != "noeviction" {
+		return fmt.Errorf("Redis at %s has maxmemory-policy %s: it may evict queued invitations and agreement records; "+
+			"set maxmemory-policy noeviction (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf)", addr, policy)
+	}
+	return nil
 }
 
 // redactErr keeps a password in a URL out of error messages. The user info runs
