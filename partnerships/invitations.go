@@ -26,6 +26,10 @@ type NewInvitation struct {
 	Locale    string           // "en" or "de"
 	Message   string           // optional note from the partner, at most 2000 characters
 	TTL       time.Duration    // how long the invitation stays open: 1s to 90 days
+
+	// Where the request came from, for the audit trail: the partner's address
+	// ("addr" or "addr:port"; empty when not over the network) and user agent.
+	IP, UserAgent string
 }
 
 // CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
@@ -83,8 +87,15 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 		CreatedAt:  created,
 		ExpiresAt:  created.Add(in.TTL).Truncate(time.Second),
 	}
+	ip := ""
+	if in.IP != "" {
+		if ip, err = cleanIP(in.IP); err != nil {
+			return Invitation{}, err
+		}
+	}
 	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID,
-		fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339))}
+		fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339)),
+		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}
 	args = append(args, encodeInvitation(inv)...)
 	c := inv.CustomerID
 	if _, err := s.run(ctx, createInvitationScript,

@@ -20,6 +20,7 @@ func TestCreateInvitation(t *testing.T) {
 	inv, err := e.s.CreateInvitation(e.ctx, NewInvitation{
 		PartnerID: p.ID, Email: "Bob@Fabrikam.example", Type: ResellerDelegatedAdmin,
 		Locale: "en", Message: "Hello,\nplease accept.", TTL: 7*24*time.Hour + 1500*time.Millisecond,
+		IP: "198.51.100.4:40000", UserAgent: "curl/8.5.0",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +58,7 @@ func TestCreateInvitation(t *testing.T) {
 	}
 	wantEvents := []AuditEvent{{
 		At: now.Truncate(time.Second), Action: ActionInvitationCreated, Actor: p.ID, PartnerID: p.ID, InvitationID: inv.ID,
+		IP: "198.51.100.4", UserAgent: "curl/8.5.0",
 		Detail: "type=reseller_delegated_admin roles=global_admin,helpdesk_admin expires_at=2026-03-09T09:30:16Z",
 	}}
 	if diff := cmp.Diff(wantEvents, events, ignoreEventIDs); diff != "" {

@@ -68,6 +68,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid invitation request", fields)
 		return
 	}
+	in.IP, in.UserAgent = clientIP(r), r.UserAgent()
 	inv, err := s.Store.CreateInvitation(r.Context(), in)
 	switch {
 	case errors.Is(err, partnerships.ErrUnknownRecipient):

@@ -4,7 +4,8 @@
 -- KEYS[1] invitation hash, KEYS[2] customer's invitations zset,
 -- KEYS[3] customer's users hash, KEYS[4] customer's audit stream
 -- ARGV[1] invitation id, ARGV[2] recipient email, ARGV[3] created_at ms,
--- ARGV[4] partner id, ARGV[5] audit detail, ARGV[6..] invitation field/value pairs
+-- ARGV[4] partner id, ARGV[5] audit detail, ARGV[6] client IP, ARGV[7] user agent,
+-- ARGV[8..] invitation field/value pairs
 -- Reply: {code, detail}
 local inv = KEYS[1]
 local invs = KEYS[2]
@@ -18,10 +19,10 @@ if redis.call('EXISTS', inv) == 1 then
   return {'EXISTS', 'invitation ' .. ARGV[1] .. ' exists'}
 end
 
-redis.call('HSET', inv, unpack(ARGV, 6))
+redis.call('HSET', inv, unpack(ARGV, 8))
 redis.call('ZADD', invs, ARGV[3], ARGV[1])
 redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
   'at', ARGV[3], 'action', 'invitation.created', 'actor', ARGV[4],
-  'partner_id', ARGV[4], 'invitation_id', ARGV[1], 'ip', '', 'user_agent', '',
+  'partner_id', ARGV[4], 'invitation_id', ARGV[1], 'ip', ARGV[6], 'user_agent', ARGV[7],
   'detail', ARGV[5])
 return {'OK', ''}
