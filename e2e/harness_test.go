@@ -57,6 +57,16 @@ const (
 
 func start(t *testing.T) *system {
 	t.Helper()
+	return startWith(t, web.Config{})
+}
+
+// startWith is start with the web server configured by cfg (rate limits, say); a
+// zero InviteTTL is start's 14 days.
+func startWith(t *testing.T, cfg web.Config) *system {
+	t.Helper()
+	if cfg.InviteTTL == 0 {
+		cfg.InviteTTL = 14 * 24 * time.Hour
+	}
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -101,9 +111,9 @@ func start(t *testing.T) *system {
 	connOpt := asynq.RedisClientOpt{Addr: srv.Addr}
 	client := asynq.NewClient(connOpt)
 	t.Cleanup(func() { client.Close() })
-	app, err := web.New(web.Config{InviteTTL: 14 * 24 * time.Hour}, web.Deps{
+	app, err := web.New(cfg, web.Deps{
 		Store: s.store, Tokens: s.ring, Agreements: s.lib, Templates: tpl, Links: lb,
-		Enqueuer: jobs.NewEnqueuer(client), Logger: log,
+		Enqueuer: jobs.NewEnqueuer(client), Logger: log, RDB: s.rdb,
 	})
 	if err != nil {
 		t.Fatal(err)

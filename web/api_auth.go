@@ -11,7 +11,8 @@ import (
 
 type partnerKey struct{}
 
-// partnerOnly authenticates the partner by its API key (Authorization: Bearer …).
+// partnerOnly authenticates the partner by its API key (Authorization: Bearer …),
+// then takes the request from the partner's rate limit.
 func (s *Server) partnerOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -28,6 +29,9 @@ func (s *Server) partnerOnly(h http.HandlerFunc) http.HandlerFunc {
 			return
 		} else if err != nil {
 			s.storeUnavailable(w, r, err)
+			return
+		}
+		if !s.allowPartner(w, r, p) {
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), partnerKey{}, p)))

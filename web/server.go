@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/partnerlink/partnerlink/agreements"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/ratelimit"
 	"github.com/partnerlink/partnerlink/templates"
 	"github.com/partnerlink/partnerlink/tokens"
 )
@@ -20,7 +23,8 @@ type Enqueuer interface {
 	SendInvitation(ctx context.Context, invitationID string) error
 }
 
-// Deps are what the server works with. All are required.
+// Deps are what the server works with. All are required but RDB, which is needed
+// only when a rate limit is set.
 type Deps struct {
 	Store      *partnerships.Store
 	Tokens     *tokens.Ring
@@ -29,11 +33,14 @@ type Deps struct {
 	Links      *links.Builder
 	Enqueuer   Enqueuer
 	Logger     *slog.Logger
+	RDB        redis.UniversalClient // where the rate limiters keep their counts
 }
 
 // Config tunes the server.
 type Config struct {
-	InviteTTL time.Duration // how long an invitation stays valid
+	InviteTTL time.Duration   // how long an invitation stays valid
+	APILimit  ratelimit.Limit // API requests per partner; zero: unlimited
+	LinkLimit ratelimit.Limit // invitation link requests per client address; zero: unlimited
 }
 
 // Server is partnerlink's HTTP handler.
@@ -42,6 +49,8 @@ type Server struct {
 	cfg   Config
 	pages *pages
 	mux   *http.ServeMux
+
+	apiLimiter, linkLimiter *ratelimit.Limiter
 }
 
 // New returns the server. It fails when a dependency is missing or the embedded
@@ -53,11 +62,25 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if cfg.InviteTTL <= 0 {
 		return nil, fmt.Errorf("web: invite TTL must be positive, got %s", cfg.InviteTTL)
 	}
+	for _, l := range []struct {
+		name  string
+		limit ratelimit.Limit
+	}{{"API", cfg.APILimit}, {"link", cfg.LinkLimit}} {
+		if err := l.limit.Validate(); err != nil {
+			return nil, fmt.Errorf("web: %s limit: %w", l.name, err)
+		}
+		if !l.limit.Unlimited() && d.RDB == nil {
+			return nil, fmt.Errorf("web: the %s limit needs a Redis client (Deps.RDB)", l.name)
+		}
+	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, cfg: cfg, pages: p, mux: http.NewServeMux()}
+	s := &Server{Deps: d, cfg: cfg, pages: p, mux: http.NewServeMux(),
+		apiLimiter:  ratelimit.New(d.RDB, "api", cfg.APILimit),
+		linkLimiter: ratelimit.New(d.RDB, "link", cfg.LinkLimit),
+	}
 	s.routes()
 	return s, nil
 }
@@ -69,10 +92,10 @@ func (s *Server) routes() {
 	}
 	s.mux.HandleFunc("POST "+p+"/api/v1/invitations", s.partnerOnly(s.createInvitation))
 	s.mux.HandleFunc("GET "+p+"/api/v1/invitations/{id}", s.partnerOnly(s.getInvitation))
-	s.mux.HandleFunc("GET "+p+"/invite/{token}", s.reviewInvitation)
-	s.mux.HandleFunc("POST "+p+"/invite/{token}/accept", s.acceptInvitation)
-	s.mux.HandleFunc("GET "+p+"/invite/{token}/decline", s.confirmDecline)
-	s.mux.HandleFunc("POST "+p+"/invite/{token}/decline", s.declineInvitation)
+	s.mux.HandleFunc("GET "+p+"/invite/{token}", s.linkLimited("review", s.reviewInvitation))
+	s.mux.HandleFunc("POST "+p+"/invite/{token}/accept", s.linkLimited("accept", s.acceptInvitation))
+	s.mux.HandleFunc("GET "+p+"/invite/{token}/decline", s.linkLimited("confirm_decline", s.confirmDecline))
+	s.mux.HandleFunc("POST "+p+"/invite/{token}/decline", s.linkLimited("decline", s.declineInvitation))
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)

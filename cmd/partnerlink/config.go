@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/partnerlink/partnerlink/ratelimit"
 )
 
 // config is every setting partnerlink reads, from flags and PARTNERLINK_* variables.
@@ -22,6 +24,8 @@ type config struct {
 	InviteTTL     time.Duration
 	Concurrency   int
 	SMTPConns     int
+	APIRate       int // API requests per minute per partner; 0: unlimited
+	LinkRate      int // invitation link requests per minute per client address; 0: unlimited
 	LogFormat     string
 	LogLevel      string
 }
@@ -51,18 +55,21 @@ var settings = map[string]setting{
 	"invite-ttl":     {"invite-ttl", "PARTNERLINK_INVITE_TTL", "336h", "how long an invitation link stays valid (at most 2160h = 90 days)"},
 	"concurrency":    {"concurrency", "PARTNERLINK_WORKER_CONCURRENCY", "10", "tasks a worker processes at once"},
 	"smtp-conns":     {"smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", "4", "SMTP connections a worker keeps open and reuses (1 to 100)"},
+	"api-rate":       {"api-rate", "PARTNERLINK_API_RATE", "600", "API requests per minute per partner, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
+	"link-rate":      {"link-rate", "PARTNERLINK_LINK_RATE", "60", "invitation link requests per minute per client address, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
 	"log-format":     {"log-format", "PARTNERLINK_LOG_FORMAT", "text", "log format: text or json"},
 	"log-level":      {"log-level", "PARTNERLINK_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 }
 
 // flags parses one subcommand's flags: the named settings plus any the command adds.
 type flags struct {
-	fs     *flag.FlagSet
-	cfg    config
-	ttl    string
-	conc   string
-	conns  string
-	usedAs map[string]bool
+	fs                *flag.FlagSet
+	cfg               config
+	ttl               string
+	conc              string
+	conns             string
+	apiRate, linkRate string
+	usedAs            map[string]bool
 }
 
 func newFlags(name, summary string, stdout io.Writer, names ...string) *flags {
@@ -121,6 +128,12 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 	if f.cfg.SMTPConns, err = f.wholeNumber("smtp-conns", f.conns, 1, 100); err != nil {
 		return config{}, err
 	}
+	if f.cfg.APIRate, err = f.wholeNumber("api-rate", f.apiRate, 0, 100000); err != nil {
+		return config{}, err
+	}
+	if f.cfg.LinkRate, err = f.wholeNumber("link-rate", f.linkRate, 0, 100000); err != nil {
+		return config{}, err
+	}
 	if f.usedAs["log-format"] && f.cfg.LogFormat != "text" && f.cfg.LogFormat != "json" {
 		return config{}, configErrorf("--log-format (PARTNERLINK_LOG_FORMAT) %q: must be text or json", f.cfg.LogFormat)
 	}
@@ -150,6 +163,7 @@ func (f *flags) target(n string) *string {
 		"redis-url": &f.cfg.RedisURL, "smtp-url": &f.cfg.SMTPURL, "mail-from": &f.cfg.MailFrom,
 		"http-addr": &f.cfg.HTTPAddr, "base-url": &f.cfg.BaseURL, "token-keys": &f.cfg.TokenKeys,
 		"agreements-dir": &f.cfg.AgreementsDir, "invite-ttl": &f.ttl, "concurrency": &f.conc, "smtp-conns": &f.conns,
+		"api-rate": &f.apiRate, "link-rate": &f.linkRate,
 		"log-format": &f.cfg.LogFormat, "log-level": &f.cfg.LogLevel,
 	}[n]
 }
@@ -159,4 +173,15 @@ func (f *flags) value(name string) string {
 		return fl.Value.String()
 	}
 	return ""
+}
+
+// perMinute is the limit of a --api-rate or --link-rate setting: rate requests a
+// minute, in bursts of a tenth of the rate but at least 10 (never more than the
+// rate itself), so a person clicking through the pages or a partner's batch job is
+// not refused at its first quick steps. Rate 0 is unlimited.
+func perMinute(rate int) ratelimit.Limit {
+	if rate <= 0 {
+		return ratelimit.Limit{}
+	}
+	return ratelimit.Limit{Rate: rate, Per: time.Minute, Burst: max(rate/10, min(rate, 10))}
 }

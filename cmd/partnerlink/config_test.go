@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/partnerlink/partnerlink/ratelimit"
 	"github.com/partnerlink/partnerlink/tokens"
 )
 
@@ -25,7 +26,7 @@ func goodArgs(cmd, redisURL, keys string) []string {
 		"--log-format", "json", "--log-level", "warn"}
 	switch cmd {
 	case "serve":
-		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0")
+		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0", "--api-rate", "100000", "--link-rate", "0")
 	case "worker":
 		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3", "--smtp-conns", "2",
 			"--mail-from", "partnerlink <noreply@partners.example.com>")
@@ -83,6 +84,15 @@ func TestConfigErrors(t *testing.T) {
 		{name: "concurrency x", cmds: []string{"worker"}, args: []string{"--concurrency", "x"}, want: []string{"--concurrency", "PARTNERLINK_WORKER_CONCURRENCY", `"x"`}},
 		{name: "smtp conns 0", cmds: []string{"worker"}, args: []string{"--smtp-conns", "0"}, want: []string{"--smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", `"0"`, "1 to 100"}},
 		{name: "smtp conns 101", cmds: []string{"worker"}, args: []string{"--smtp-conns", "101"}, want: []string{"--smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", `"101"`}},
+		{name: "api rate x", cmds: []string{"serve"}, args: []string{"--api-rate", "x"}, want: []string{"--api-rate", "PARTNERLINK_API_RATE", `"x"`, "0 to 100000"}},
+		{name: "api rate negative", cmds: []string{"serve"}, args: []string{"--api-rate", "-1"}, want: []string{"--api-rate", "PARTNERLINK_API_RATE", `"-1"`, "0 to 100000"}},
+		{name: "api rate 100001", cmds: []string{"serve"}, args: []string{"--api-rate", "100001"}, want: []string{"--api-rate", "PARTNERLINK_API_RATE", `"100001"`}},
+		{name: "api rate per second", cmds: []string{"serve"}, args: []string{"--api-rate", "10/s"}, want: []string{"--api-rate", "PARTNERLINK_API_RATE", `"10/s"`}},
+		{name: "link rate x", cmds: []string{"serve"}, args: []string{"--link-rate", "x"}, want: []string{"--link-rate", "PARTNERLINK_LINK_RATE", `"x"`, "0 to 100000"}},
+		{name: "link rate 1.5", cmds: []string{"serve"}, args: []string{"--link-rate", "1.5"}, want: []string{"--link-rate", "PARTNERLINK_LINK_RATE", `"1.5"`}},
+		{name: "link rate 100001", cmds: []string{"serve"}, args: []string{"--link-rate", "100001"}, want: []string{"--link-rate", "PARTNERLINK_LINK_RATE", `"100001"`}},
+		{name: "link rate from env", cmds: []string{"serve"}, drop: "link-rate", env: map[string]string{"PARTNERLINK_LINK_RATE": "-5"}, want: []string{"--link-rate", "PARTNERLINK_LINK_RATE", `"-5"`}},
+		{name: "setting serve has", cmds: []string{"worker"}, args: []string{"--api-rate", "10"}, want: []string{"flag provided but not defined: -api-rate"}},
 		{name: "log format xml", cmds: []string{"serve", "worker"}, args: []string{"--log-format", "xml"}, want: []string{"--log-format", "PARTNERLINK_LOG_FORMAT", `"xml"`, "text or json"}},
 		{name: "log level loud", cmds: []string{"serve", "worker"}, args: []string{"--log-level", "loud"}, want: []string{"--log-level", "PARTNERLINK_LOG_LEVEL", `"loud"`, "debug, info, warn or error"}},
 		{name: "log level from env", cmds: []string{"worker"}, drop: "log-level", env: map[string]string{"PARTNERLINK_LOG_LEVEL": "loud"}, want: []string{"--log-level", "PARTNERLINK_LOG_LEVEL", `"loud"`}},
@@ -156,6 +166,8 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		"PARTNERLINK_INVITE_TTL":         "91d",
 		"PARTNERLINK_WORKER_CONCURRENCY": "x",
 		"PARTNERLINK_SMTP_CONNECTIONS":   "0",
+		"PARTNERLINK_API_RATE":           "fast",
+		"PARTNERLINK_LINK_RATE":          "-1",
 		"PARTNERLINK_LOG_FORMAT":         "xml",
 		"PARTNERLINK_LOG_LEVEL":          "loud",
 	}
@@ -189,6 +201,8 @@ func TestSettingsFromEnv(t *testing.T) {
 	t.Setenv("PARTNERLINK_INVITE_TTL", "1h")
 	t.Setenv("PARTNERLINK_WORKER_CONCURRENCY", "1000")
 	t.Setenv("PARTNERLINK_SMTP_CONNECTIONS", "100")
+	t.Setenv("PARTNERLINK_API_RATE", "0")
+	t.Setenv("PARTNERLINK_LINK_RATE", "100000")
 	t.Setenv("PARTNERLINK_LOG_FORMAT", "json")
 	t.Setenv("PARTNERLINK_LOG_LEVEL", "error")
 	for _, cmd := range []string{"serve", "worker"} {
@@ -216,4 +230,24 @@ func wantUnreachable(t *testing.T, args []string, redisURL string) result {
 		t.Errorf("took %v to give up on Redis, want < 6s", took)
 	}
 	return r
+}
+
+// The rate settings become per-minute limits with bursts of a tenth, at least 10.
+func TestPerMinute(t *testing.T) {
+	tests := []struct {
+		rate int
+		want ratelimit.Limit
+	}{
+		{0, ratelimit.Limit{}},
+		{1, ratelimit.Limit{Rate: 1, Per: time.Minute, Burst: 1}},
+		{5, ratelimit.Limit{Rate: 5, Per: time.Minute, Burst: 5}},
+		{60, ratelimit.Limit{Rate: 60, Per: time.Minute, Burst: 10}},
+		{600, ratelimit.Limit{Rate: 600, Per: time.Minute, Burst: 60}},
+		{100000, ratelimit.Limit{Rate: 100000, Per: time.Minute, Burst: 10000}},
+	}
+	for _, tt := range tests {
+		if got := perMinute(tt.rate); got != tt.want {
+			t.Errorf("perMinute(%d) = %+v, want %+v", tt.rate, got, tt.want)
+		}
+	}
 }

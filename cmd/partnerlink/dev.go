@@ -31,7 +31,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f := newFlags("dev", "Runs everything in one process on embedded defaults: an in-memory Redis, an SMTP\n"+
 		"server that keeps every message and shows it on "+devMailPath+", the API, the pages and the worker,\n"+
 		"with a demo partner, a demo customer and one demo invitation sent at start.", stdout,
-		"http-addr", "agreements-dir", "invite-ttl", "log-format", "log-level")
+		"http-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level")
 	smtpAddr := f.fs.String("smtp-addr", "127.0.0.1:2525", "address of the embedded SMTP server")
 	cfg, err := f.parse(args)
 	if err != nil {
@@ -111,8 +111,8 @@ func startDev(ctx context.Context, ln net.Listener, smtpAddr string, cfg config,
 	store := partnerships.NewStore(d.rdb, partnerships.WithoutScriptFlags())
 	d.client = asynq.NewClient(connOpt)
 	enq := jobs.NewEnqueuer(d.client)
-	app, err := web.New(web.Config{InviteTTL: cfg.InviteTTL}, web.Deps{
-		Store: store, Tokens: ring, Agreements: lib, Templates: tpl, Links: lb, Enqueuer: enq, Logger: log,
+	app, err := web.New(webConfig(cfg), web.Deps{
+		Store: store, Tokens: ring, Agreements: lib, Templates: tpl, Links: lb, Enqueuer: enq, Logger: log, RDB: d.rdb,
 	})
 	if err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ import (
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("serve", "Serves the partner API and the customer pages.", stdout,
-		"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "log-format", "log-level")
+		"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level")
 	cfg, err := f.parse(args, "redis-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -49,9 +49,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer rdb.Close()
 	client := asynq.NewClient(connOpt)
 	defer client.Close()
-	srv, err := web.New(web.Config{InviteTTL: cfg.InviteTTL}, web.Deps{
+	srv, err := web.New(webConfig(cfg), web.Deps{
 		Store: partnerships.NewStore(rdb), Tokens: ring, Agreements: lib, Templates: tpl,
-		Links: lb, Enqueuer: jobs.NewEnqueuer(client), Logger: log,
+		Links: lb, Enqueuer: jobs.NewEnqueuer(client), Logger: log, RDB: rdb,
 	})
 	if err != nil {
 		return err
@@ -62,6 +62,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL)
 	return serveHTTP(ctx, ln, srv, log)
+}
+
+// webConfig is the web server's part of cfg.
+func webConfig(cfg config) web.Config {
+	return web.Config{InviteTTL: cfg.InviteTTL, APILimit: perMinute(cfg.APIRate), LinkLimit: perMinute(cfg.LinkRate)}
 }
 
 // serveHTTP serves h on ln until ctx ends, then shuts down gracefully.
