@@ -34,9 +34,19 @@ func NewServer(redis asynq.RedisConnOpt, cfg ServerConfig, log *slog.Logger) *as
 	})
 }
 
-// NewMux routes each task type to its handler.
-func NewMux(send *Sender) *asynq.ServeMux {
+// Route is one more task type and its handler for NewMux.
+type Route struct {
+	Type    string
+	Handler asynq.Handler
+}
+
+// NewMux routes each task type to its handler: invitation:send to send, and the
+// others as given.
+func NewMux(send *Sender, more ...Route) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeSendInvitation, send)
+	for _, r := range more {
+		mux.Handle(r.Type, r.Handler)
+	}
 	return mux
 }
