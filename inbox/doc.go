@@ -1,7 +1,16 @@
 // Package inbox reads partnerlink's mailbox over IMAP with
 // github.com/emersion/go-imap/v2: partners' requests for invitations sent by email,
-// and delivery status notifications (RFC 3464) for invitations that bounced. Each
-// message is handled once and moved out of the inbox.
+// and delivery status notifications (RFC 3464) for invitations that bounced.
 //
-// Not built yet: until it is, invitations are requested through the partner API.
+// A [Watcher] hands each message in the mailbox to a [Handler] exactly once and
+// then moves it out of the mailbox, to the Processed or the Rejected folder. It
+// waits for new mail with IDLE, or polls when the server lacks IDLE, and redials a
+// dropped connection.
+//
+// Exactly once, across crashes: for each message the Watcher (1) looks up the
+// message's outcome in Redis, (2) if there is none, fetches it and calls the
+// Handler, (3) records the outcome in Redis, (4) moves the message. A message whose
+// outcome is already recorded is only moved. A crash between (2) and (3) makes the
+// Watcher call the Handler again with the same key, so handlers use the key to make
+// their effects idempotent.
 package inbox

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/partnerlink/partnerlink/bounces"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/mailer"
 	"github.com/partnerlink/partnerlink/partnerships"
@@ -115,11 +116,12 @@ func (s *Sender) compose(ctx context.Context, inv partnerships.Invitation) (mail
 		return mailer.Message{}, fmt.Errorf("jobs: invitation %s: render: %w: %w", inv.ID, err, asynq.SkipRetry)
 	}
 	return mailer.Message{
-		To:        inv.Email,
-		Subject:   rendered.Subject,
-		Text:      rendered.Text,
-		HTML:      rendered.HTML,
-		MessageID: mailer.MessageID(inv.ID, "invitation", s.domain),
+		To:         inv.Email,
+		Subject:    rendered.Subject,
+		Text:       rendered.Text,
+		HTML:       rendered.HTML,
+		MessageID:  mailer.MessageID(inv.ID, "invitation", s.domain),
+		ReturnPath: bounces.ReturnPath(inv.ID, s.domain),
 	}, nil
 }
 

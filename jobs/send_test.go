@@ -48,6 +48,9 @@ func TestSendInvitation(t *testing.T) {
 				t.Fatalf("no message with Message-ID %s among %d", wantID, len(msgs))
 			}
 			m := msgs[j]
+			if want := "bounces+" + inv.ID + "@" + testDomain; m.From != want {
+				t.Errorf("envelope sender = %q, want the VERP address %q", m.From, want)
+			}
 			if !slices.Equal(m.To, []string{adminEmail}) {
 				t.Errorf("envelope recipients = %v, want [%s]", m.To, adminEmail)
 			}

@@ -332,6 +332,10 @@ func TestSendInvalid(t *testing.T) {
 		{"header name with colon", with(func(m *Message) { m.Headers = map[string]string{"X-Bad:": "1"} })},
 		{"reserved header", with(func(m *Message) { m.Headers = map[string]string{"bcc": "x@example.com"} })},
 		{"header value with LF", with(func(m *Message) { m.Headers = map[string]string{"X-Note": "a\nBcc: x@example.com"} })},
+		{"CRLF in return path", with(func(m *Message) { m.ReturnPath = "bounces@example.com\r\nRCPT TO:<x@example.com>" })},
+		{"named return path", with(func(m *Message) { m.ReturnPath = "Bounces <bounces@example.com>" })},
+		{"bracketed return path", with(func(m *Message) { m.ReturnPath = "<bounces@example.com>" })},
+		{"return path not an address", with(func(m *Message) { m.ReturnPath = "bounces" })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -386,6 +390,38 @@ func TestMessageID(t *testing.T) {
 		}
 		if !messageIDPattern.MatchString(got) {
 			t.Errorf("MessageID(%q, %q, %q) = %q is not accepted by Send", tt.subject, tt.kind, tt.domain, got)
+		}
+	}
+}
+
+// TestSendReturnPath: ReturnPath is the envelope sender only; the From header stays
+// Config.From, and a message without ReturnPath is sent from Config.From.
+func TestSendReturnPath(t *testing.T) {
+	sink := startSink(t, "")
+	m := newMailer(t, sinkConfig(t, sink.Addr()))
+	verp := "bounces+in_aaaaaaaaaaaaaaaa_bbbbbbbbbbbbbbbb@partnerlink.example"
+	withRP := plain("a@example.com", "verp")
+	withRP.ReturnPath = verp
+	if err := m.Send(t.Context(), withRP); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(t.Context(), plain("a@example.com", "plain")); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := sink.Wait(t.Context(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{verp, "noreply@partnerlink.example"} {
+		got := msgs[i]
+		if got.From != want {
+			t.Errorf("message %d: envelope sender = %q, want %q", i, got.From, want)
+		}
+		if from := got.Header.Get("From"); from != `"partnerlink" <noreply@partnerlink.example>` {
+			t.Errorf("message %d: From header = %q", i, from)
+		}
+		if strings.Contains(string(got.Raw), "bounces+") {
+			t.Errorf("message %d: the return path leaked into the message:\n%s", i, got.Raw)
 		}
 	}
 }

@@ -26,6 +26,11 @@ type Message struct {
 	// MessageID is the full "<id@domain>" Message-ID; see MessageID. Empty: a
 	// random one at the From address's domain.
 	MessageID string
+	// ReturnPath is the envelope sender (SMTP MAIL FROM) of this message, where
+	// bounces go: one plain address such as a VERP address
+	// "bounces+<id>@example.com". Empty: Config.From. The From header is
+	// Config.From either way.
+	ReturnPath string
 	// Headers are extra header fields such as Auto-Submitted. Names are checked;
 	// the ones Send sets itself (From, To, Subject, Date, Message-ID, MIME and
 	// address headers) are refused. Values must be single-line; non-ASCII is
@@ -95,6 +100,9 @@ func (msg Message) validate() error {
 	if strings.TrimSpace(msg.Text) == "" {
 		return invalid("no text part")
 	}
+	if msg.ReturnPath != "" && (hasControl(msg.ReturnPath) || !bareAddress(msg.ReturnPath)) {
+		return invalid("return path %q is not a plain email address", msg.ReturnPath)
+	}
 	if msg.MessageID != "" && !messageIDPattern.MatchString(msg.MessageID) {
 		return invalid("message ID %q is not of the form <id@domain>", msg.MessageID)
 	}
@@ -136,6 +144,13 @@ func (m *Mailer) build(msg Message, now time.Time) (*gomail.Msg, error) {
 	}
 	gm := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	gm.FromMailAddress(m.from)
+	if msg.ReturnPath != "" {
+		// go-mail uses the EnvelopeFrom address for MAIL FROM and never writes it
+		// into the message.
+		if err := gm.EnvelopeFrom(msg.ReturnPath); err != nil {
+			return nil, invalid("return path %q: %v", msg.ReturnPath, err)
+		}
+	}
 	gm.ToMailAddress(&mail.Address{Name: msg.ToName, Address: msg.To})
 	gm.Subject(msg.Subject)
 	gm.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">"))

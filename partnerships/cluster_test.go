@@ -141,6 +141,43 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if events, err := e.s.Audit(ctx, c.ID, 100); err != nil || len(events) != 8 {
 		t.Errorf("Audit = %d events, %v; want 8", len(events), err)
 	}
+
+	// Partner requests by email: set_request_secret, and create_invitation with an
+	// idempotency key (after the reads above, so their counts stay as they are).
+	secret, err := e.s.RequestSecret(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.s.PartnerByRequestSecret(ctx, secret); err != nil || got.ID != p.ID {
+		t.Errorf("PartnerByRequestSecret = %v, %v", got, err)
+	}
+	if got, err := e.s.PartnerByContact(ctx, p.ContactEmail); err != nil || got.ID != p.ID {
+		t.Errorf("PartnerByContact = %v, %v", got, err)
+	}
+	idem := NewInvitation{PartnerID: p.ID, Email: "admin@fabrikam.example", Type: MPSA, Locale: "en", TTL: time.Hour, IdempotencyKey: "k1"}
+	if a, err := e.s.CreateInvitation(ctx, idem); err != nil {
+		t.Fatal(err)
+	} else if b, err := e.s.CreateInvitation(ctx, idem); err != nil || b.ID != a.ID {
+		t.Errorf("idempotent CreateInvitation = %s, %v; want %s", b.ID, err, a.ID)
+	}
+
+	// Bounces: mark_bounced, record_hard_bounce and lift_suppression (after the
+	// reads above, so their counts stay as they are).
+	bounced := e.invite(p.ID, "admin@fabrikam.example", Reseller)
+	if got, err := e.s.MarkBounced(ctx, bounced.ID, "550 5.1.1 user unknown"); err != nil || got.Status != StatusBounced {
+		t.Errorf("MarkBounced = %v, %v", got.Status, err)
+	}
+	for range 2 {
+		if _, _, err := e.s.RecordHardBounce(ctx, "gone@fabrikam.example"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if list, err := e.s.Suppressions(ctx); err != nil || len(list) != 1 {
+		t.Errorf("Suppressions = %v, %v", list, err)
+	}
+	if err := e.s.LiftSuppression(ctx, "gone@fabrikam.example"); err != nil {
+		t.Errorf("LiftSuppression = %v", err)
+	}
 }
 
 // scriptNames lists the embedded scripts.

@@ -9,10 +9,11 @@ var (
 	ErrInvalidRole      = errors.New("partnerships: invalid role")
 	ErrInvalidInput     = errors.New("partnerships: invalid input")
 	ErrAlreadyExists    = errors.New("partnerships: already exists")
-	ErrNotOpen          = errors.New("partnerships: invitation is no longer open") // accepted, declined, revoked, failed
+	ErrNotOpen          = errors.New("partnerships: invitation is no longer open") // accepted, declined, revoked, failed, bounced
 	ErrAlreadyAccepted  = errors.New("partnerships: invitation was already accepted")
 	ErrExpired          = errors.New("partnerships: invitation has expired")
 	ErrTokenSuperseded  = errors.New("partnerships: a newer link was sent for this invitation")
 	ErrNotAdmin         = errors.New("partnerships: only a global or billing administrator of the customer may accept")
 	ErrUnknownRecipient = errors.New("partnerships: no customer has a user with this email address")
+	ErrSuppressed       = errors.New("partnerships: this address bounced repeatedly and is suppressed")
 )

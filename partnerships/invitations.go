@@ -2,6 +2,8 @@ package partnerships
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,13 +29,21 @@ type NewInvitation struct {
 	Message   string           // optional note from the partner, at most 2000 characters
 	TTL       time.Duration    // how long the invitation stays open: 1s to 90 days
 
+	// IdempotencyKey, when set (at most 500 bytes), makes the creation idempotent
+	// for IdempotencyTTL: a second CreateInvitation of the same partner with the
+	// same key returns the invitation the first one created, without error and
+	// without storing or auditing anything. The rest of the request is not
+	// compared.
+	IdempotencyKey string
+
 	// Where the request came from, for the audit trail: the partner's address
 	// ("addr" or "addr:port"; empty when not over the network) and user agent.
 	IP, UserAgent string
 }
 
 // CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
-// when no customer has that user) and stores a pending invitation with a fresh id
+// when no customer has that user; ErrSuppressed, before anything is written, when
+// the address bounced repeatedly, see RecordHardBounce) and stores a pending invitation with a fresh id
 // and token id, indexed under the customer and audited, in one atomic step.
 //
 // Validation errors wrap ErrInvalidInput, ErrInvalidType or ErrInvalidRole and name
@@ -61,6 +71,9 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	if err != nil {
 		return Invitation{}, err
 	}
+	if len(in.IdempotencyKey) > maxIdempotencyKeyBytes {
+		return Invitation{}, invalid("idempotency_key", "is longer than %d bytes", maxIdempotencyKeyBytes)
+	}
 	if in.TTL < minInvitationTTL || in.TTL > maxInvitationTTL {
 		return Invitation{}, invalid("ttl", "%v is not between %v and %v", in.TTL, minInvitationTTL, maxInvitationTTL)
 	}
@@ -70,6 +83,11 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	user, err := s.UserByEmail(ctx, email)
 	if err != nil {
 		return Invitation{}, err
+	}
+	if suppressed, err := s.Suppressed(ctx, email); err != nil {
+		return Invitation{}, err
+	} else if suppressed {
+		return Invitation{}, fmt.Errorf("%w: %s", ErrSuppressed, email)
 	}
 
 	created := s.now().UTC().Truncate(time.Second)
@@ -96,13 +114,39 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID,
 		fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339)),
 		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}
-	args = append(args, encodeInvitation(inv)...)
 	c := inv.CustomerID
-	if _, err := s.run(ctx, createInvitationScript,
-		[]string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c)}, args...); err != nil {
+	keys := []string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c)}
+	if in.IdempotencyKey != "" {
+		keys = append(keys, idempotencyKey(c, idempotencyDigest(in.PartnerID, in.IdempotencyKey)))
+		args = append(args, IdempotencyTTL.Milliseconds())
+	} else {
+		args = append(args, "0")
+	}
+	args = append(args, encodeInvitation(inv)...)
+	r, err := s.run(ctx, createInvitationScript, keys, args...)
+	if err != nil {
 		return Invitation{}, err
 	}
+	if r.detail == "existing" {
+		ids := r.strings()
+		if len(ids) != 1 {
+			return Invitation{}, fmt.Errorf("partnerships: create_invitation: bad reply %v", r.values)
+		}
+		return s.Invitation(ctx, ids[0])
+	}
 	return inv, nil
+}
+
+// IdempotencyTTL is how long an invitation's idempotency key is remembered.
+const IdempotencyTTL = 30 * 24 * time.Hour
+
+const maxIdempotencyKeyBytes = 500
+
+// idempotencyDigest is the hex SHA-256 of a partner's idempotency key: keys of
+// different partners never meet, and the caller's string never reaches a key name.
+func idempotencyDigest(partnerID, key string) string {
+	sum := sha256.Sum256([]byte(partnerID + "\n" + key))
+	return hex.EncodeToString(sum[:])
 }
 
 // requestedRoles checks the roles a partner asks for against what the type grants and

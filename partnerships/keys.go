@@ -8,6 +8,10 @@ package partnerships
 //	{partners}    pl:{partners}:partner:<pa_id>     hash   a partner (api_keys: comma list of key digests)
 //	              pl:{partners}:partners            zset   partner ids by created_at (ms)
 //	              pl:{partners}:apikeys             hash   sha256(api key) hex → partner id
+//	              pl:{partners}:contacts            hash   contact email → partner id (the first partner with it)
+//	              pl:{partners}:reqsecrets          hash   sha256(request secret) hex → partner id
+//	{suppressions} pl:{suppressions}:counts        hash   email → hard bounces counted
+//	              pl:{suppressions}:suppressed     zset   suppressed emails by since (ms)
 //	{directory}   pl:{directory}:emails             hash   user email → customer id (derived index)
 //	              pl:{directory}:customers          zset   customer ids by created_at (ms) (derived index)
 //	{<cu_id>}     pl:{cu_…}:customer                hash   the customer
@@ -19,6 +23,7 @@ package partnerships
 //	              pl:{cu_…}:rel:<pa_id>             hash   the relationship with one partner
 //	              pl:{cu_…}:partners                zset   partner ids by relationship since (ms)
 //	              pl:{cu_…}:audit                   stream audit events, MAXLEN ~ 10000
+//	              pl:{cu_…}:idem:<sha256 hex>       string invitation id of an idempotency key, TTL 30 days
 //
 // Times are unix milliseconds; lists of roles and types are comma lists.
 // Ids are checked for their exact format before they are put into a key name, so a
@@ -29,9 +34,21 @@ const (
 	directoryTag = "pl:{directory}:"
 )
 
+const suppressionsTag = "pl:{suppressions}:"
+
+func hardBouncesKey() string { return suppressionsTag + "counts" }
+func suppressedKey() string  { return suppressionsTag + "suppressed" }
+
 func partnerKey(partnerID string) string { return partnersTag + "partner:" + partnerID }
 func partnersKey() string                { return partnersTag + "partners" }
 func apiKeysKey() string                 { return partnersTag + "apikeys" }
+
+// Partner requests by email (requests.go).
+func contactsKey() string       { return partnersTag + "contacts" }
+func requestSecretsKey() string { return partnersTag + "reqsecrets" }
+func idempotencyKey(customerID, digest string) string {
+	return customerTag(customerID) + "idem:" + digest
+}
 
 func emailsKey() string    { return directoryTag + "emails" }
 func customersKey() string { return directoryTag + "customers" }

@@ -22,7 +22,7 @@ func (s *Store) CreatePartner(ctx context.Context, name, contactEmail string) (P
 	p := Partner{ID: newPartnerID(), Name: name, ContactEmail: contactEmail, CreatedAt: s.nowMS()}
 	key := newAPIKey()
 	_, err = s.run(ctx, createPartnerScript,
-		[]string{partnerKey(p.ID), partnersKey(), apiKeysKey()},
+		[]string{partnerKey(p.ID), partnersKey(), apiKeysKey(), contactsKey()},
 		p.ID, p.Name, p.ContactEmail, msString(p.CreatedAt), apiKeyDigest(key))
 	if err != nil {
 		return Partner{}, "", err

@@ -84,6 +84,15 @@ var (
 	declineScript          = loadScript("decline")
 )
 
+var (
+	markBouncedScript      = loadScript("mark_bounced")
+	recordHardBounceScript = loadScript("record_hard_bounce")
+	liftSuppressionScript  = loadScript("lift_suppression")
+)
+
+// Partner requests by email.
+var setRequestSecretScript = loadScript("set_request_secret")
+
 // scriptErrors maps script reply codes to the package's sentinel errors.
 var scriptErrors = map[string]error{
 	"NOT_FOUND":         ErrNotFound,

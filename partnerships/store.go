@@ -20,6 +20,8 @@ type Store struct {
 	observe func(script string, keys []string)
 
 	plainScripts bool // run scripts without their "#!lua" flags line
+
+	suppressAfter int // hard bounces after which an address is suppressed
 }
 
 // Option configures a Store.
@@ -41,7 +43,7 @@ func WithoutScriptFlags() Option {
 
 // NewStore returns a Store on rdb.
 func NewStore(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, now: time.Now}
+	s := &Store{rdb: rdb, now: time.Now, suppressAfter: DefaultSuppressAfter}
 	for _, o := range opts {
 		o(s)
 	}

@@ -91,7 +91,8 @@ type Status string
 
 // Invitation statuses. Pending: stored, not yet handed to SMTP. Sent: accepted by the
 // SMTP server. Accepted, Declined, Expired, Revoked: final. Failed: the SMTP server
-// refused it permanently.
+// refused it permanently. Bounced: the SMTP server took it, but a bounce came back
+// saying the address does not take mail (final).
 const (
 	StatusPending  Status = "pending"
 	StatusSent     Status = "sent"
@@ -100,6 +101,7 @@ const (
 	StatusExpired  Status = "expired"
 	StatusRevoked  Status = "revoked"
 	StatusFailed   Status = "failed"
+	StatusBounced  Status = "bounced"
 )
 
 // Open reports whether an invitation in status s can still be accepted.

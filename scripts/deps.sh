@@ -22,6 +22,7 @@ need_tools() {
 	for tool in "$@"; do
 		case "$tool" in
 		chromium) have chromium || have chromium-browser || have google-chrome || missing+=(chromium) ;;
+		dovecot) have dovecot || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd) ;;
 		*) have "$tool" || missing+=("$tool") ;;
 		esac
 	done

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs partnerlink's whole test suite with the race detector: vet, gofmt, then every
-# package against real redis-server, SMTP and Chromium. Installs redis-server and
-# chromium when missing. Extra arguments go to `go test`.
+# package against real redis-server, SMTP, Dovecot and Chromium. Installs
+# redis-server, chromium and dovecot-imapd when missing. Extra arguments go to `go test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-need_tools redis-server chromium
+need_tools redis-server chromium dovecot
 
 echo "scripts/test.sh: go vet ./..." >&2
 go vet ./...

@@ -20,6 +20,8 @@ type kindSpec struct {
 func kindSpecs() []kindSpec {
 	return []kindSpec{
 		{kind: KindInvitation, prepare: prepareInvitation, sample: sampleInvitation},
+		{kind: KindRequestReply, prepare: prepareRequestReply, sample: sampleRequestReply},
+		{kind: KindBounceNotice, prepare: prepareBounceNotice, sample: sampleBounceNotice},
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 // files holds one directory per kind; a new kind's directory is added here.
 //
 //go:embed invitation
+//go:embed request-reply
+//go:embed bounce-notice
 var files embed.FS
 
 // Set holds every kind's templates for every locale, parsed once. It is safe for

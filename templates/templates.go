@@ -18,6 +18,10 @@ type Kind string
 // The email kinds.
 const (
 	KindInvitation Kind = "invitation"
+	// KindBounceNotice tells a partner that an invitation it sent bounced.
+	KindBounceNotice Kind = "bounce-notice"
+	// KindRequestReply answers a partner's request for invitations by email.
+	KindRequestReply Kind = "request-reply"
 )
 
 // DefaultLocale is the locale used for labels when a caller asks for one we do

@@ -75,6 +75,10 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "no customer known to partnerlink has a user with this email address",
 			map[string]string{"customer_email": "not a user of any customer; the customer's operator adds it with `partnerlink customers add`"})
 		return
+	case errors.Is(err, partnerships.ErrSuppressed):
+		writeError(w, http.StatusUnprocessableEntity, "invitations to this address are suppressed",
+			map[string]string{"customer_email": "suppressed: this address bounced repeatedly; an operator can lift it"})
+		return
 	case errors.Is(err, partnerships.ErrInvalidInput), errors.Is(err, partnerships.ErrInvalidRole), errors.Is(err, partnerships.ErrInvalidType):
 		writeError(w, http.StatusBadRequest, err.Error(), nil)
 		return

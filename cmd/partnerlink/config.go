@@ -14,20 +14,23 @@ import (
 
 // config is every setting partnerlink reads, from flags and PARTNERLINK_* variables.
 type config struct {
-	RedisURL      string
-	SMTPURL       string
-	MailFrom      string
-	HTTPAddr      string
-	BaseURL       string
-	TokenKeys     string
-	AgreementsDir string
-	InviteTTL     time.Duration
-	Concurrency   int
-	SMTPConns     int
-	APIRate       int // API requests per minute per partner; 0: unlimited
-	LinkRate      int // invitation link requests per minute per client address; 0: unlimited
-	LogFormat     string
-	LogLevel      string
+	RedisURL        string
+	SMTPURL         string
+	MailFrom        string
+	HTTPAddr        string
+	BaseURL         string
+	TokenKeys       string
+	AgreementsDir   string
+	InviteTTL       time.Duration
+	Concurrency     int
+	SMTPConns       int
+	IMAPURL         string
+	InboxAddress    string
+	TrustedAuthServ string
+	APIRate         int // API requests per minute per partner; 0: unlimited
+	LinkRate        int // invitation link requests per minute per client address; 0: unlimited
+	LogFormat       string
+	LogLevel        string
 }
 
 // configError is a setting that is missing or wrong; the process exits with 2.
@@ -45,20 +48,23 @@ type setting struct {
 }
 
 var settings = map[string]setting{
-	"redis-url":      {"redis-url", "PARTNERLINK_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL: redis://[user:pass@]host:port/db or rediss:// for TLS"},
-	"smtp-url":       {"smtp-url", "PARTNERLINK_SMTP_URL", "", "SMTP URL: smtp://user:pass@host:port?tls=starttls|opportunistic|none, or smtps://… for implicit TLS"},
-	"mail-from":      {"mail-from", "PARTNERLINK_MAIL_FROM", "", `sender of every email, e.g. "partnerlink <noreply@example.com>" (default: noreply@ the base URL's host)`},
-	"http-addr":      {"http-addr", "PARTNERLINK_HTTP_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
-	"base-url":       {"base-url", "PARTNERLINK_BASE_URL", "", "public URL every link starts with, e.g. https://partners.example.com"},
-	"token-keys":     {"token-keys", "PARTNERLINK_TOKEN_KEYS", "", "token signing keys, newest first: id:base64secret[,id:base64secret…] (partnerlink keys generate)"},
-	"agreements-dir": {"agreements-dir", "PARTNERLINK_AGREEMENTS_DIR", "", "folder of customer agreement files <version>.<locale>.txt (default: the embedded sample)"},
-	"invite-ttl":     {"invite-ttl", "PARTNERLINK_INVITE_TTL", "336h", "how long an invitation link stays valid (at most 2160h = 90 days)"},
-	"concurrency":    {"concurrency", "PARTNERLINK_WORKER_CONCURRENCY", "10", "tasks a worker processes at once"},
-	"smtp-conns":     {"smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", "4", "SMTP connections a worker keeps open and reuses (1 to 100)"},
-	"api-rate":       {"api-rate", "PARTNERLINK_API_RATE", "600", "API requests per minute per partner, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
-	"link-rate":      {"link-rate", "PARTNERLINK_LINK_RATE", "60", "invitation link requests per minute per client address, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
-	"log-format":     {"log-format", "PARTNERLINK_LOG_FORMAT", "text", "log format: text or json"},
-	"log-level":      {"log-level", "PARTNERLINK_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	"redis-url":        {"redis-url", "PARTNERLINK_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL: redis://[user:pass@]host:port/db or rediss:// for TLS"},
+	"smtp-url":         {"smtp-url", "PARTNERLINK_SMTP_URL", "", "SMTP URL: smtp://user:pass@host:port?tls=starttls|opportunistic|none, or smtps://… for implicit TLS"},
+	"mail-from":        {"mail-from", "PARTNERLINK_MAIL_FROM", "", `sender of every email, e.g. "partnerlink <noreply@example.com>" (default: noreply@ the base URL's host)`},
+	"http-addr":        {"http-addr", "PARTNERLINK_HTTP_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	"base-url":         {"base-url", "PARTNERLINK_BASE_URL", "", "public URL every link starts with, e.g. https://partners.example.com"},
+	"token-keys":       {"token-keys", "PARTNERLINK_TOKEN_KEYS", "", "token signing keys, newest first: id:base64secret[,id:base64secret…] (partnerlink keys generate)"},
+	"agreements-dir":   {"agreements-dir", "PARTNERLINK_AGREEMENTS_DIR", "", "folder of customer agreement files <version>.<locale>.txt (default: the embedded sample)"},
+	"invite-ttl":       {"invite-ttl", "PARTNERLINK_INVITE_TTL", "336h", "how long an invitation link stays valid (at most 2160h = 90 days)"},
+	"concurrency":      {"concurrency", "PARTNERLINK_WORKER_CONCURRENCY", "10", "tasks a worker processes at once"},
+	"imap-url":         {"imap-url", "PARTNERLINK_IMAP_URL", "", "IMAP URL of the inbox: imap://user:pass@host:143?tls=starttls|none&mailbox=INBOX, or imaps://… (port 993)"},
+	"inbox-address":    {"inbox-address", "PARTNERLINK_INBOX_ADDRESS", "", "the address partners send requests to, e.g. partnerlink@example.com (their secret addresses are requests+<secret>@ its domain)"},
+	"trusted-authserv": {"trusted-authserv", "PARTNERLINK_TRUSTED_AUTHSERV", "", "comma list of authserv-ids whose Authentication-Results headers are trusted (your receiving mail servers)"},
+	"smtp-conns":       {"smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", "4", "SMTP connections a worker keeps open and reuses (1 to 100)"},
+	"api-rate":         {"api-rate", "PARTNERLINK_API_RATE", "600", "API requests per minute per partner, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
+	"link-rate":        {"link-rate", "PARTNERLINK_LINK_RATE", "60", "invitation link requests per minute per client address, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
+	"log-format":       {"log-format", "PARTNERLINK_LOG_FORMAT", "text", "log format: text or json"},
+	"log-level":        {"log-level", "PARTNERLINK_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
 }
 
 // flags parses one subcommand's flags: the named settings plus any the command adds.
@@ -162,7 +168,8 @@ func (f *flags) target(n string) *string {
 	return map[string]*string{
 		"redis-url": &f.cfg.RedisURL, "smtp-url": &f.cfg.SMTPURL, "mail-from": &f.cfg.MailFrom,
 		"http-addr": &f.cfg.HTTPAddr, "base-url": &f.cfg.BaseURL, "token-keys": &f.cfg.TokenKeys,
-		"agreements-dir": &f.cfg.AgreementsDir, "invite-ttl": &f.ttl, "concurrency": &f.conc, "smtp-conns": &f.conns,
+		"agreements-dir": &f.cfg.AgreementsDir, "invite-ttl": &f.ttl, "concurrency": &f.conc, "imap-url": &f.cfg.IMAPURL, "inbox-address": &f.cfg.InboxAddress,
+		"trusted-authserv": &f.cfg.TrustedAuthServ, "smtp-conns": &f.conns,
 		"api-rate": &f.apiRate, "link-rate": &f.linkRate,
 		"log-format": &f.cfg.LogFormat, "log-level": &f.cfg.LogLevel,
 	}[n]

@@ -170,6 +170,9 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		"PARTNERLINK_LINK_RATE":          "-1",
 		"PARTNERLINK_LOG_FORMAT":         "xml",
 		"PARTNERLINK_LOG_LEVEL":          "loud",
+		"PARTNERLINK_IMAP_URL":           "ftp://x",
+		"PARTNERLINK_INBOX_ADDRESS":      "not an address",
+		"PARTNERLINK_TRUSTED_AUTHSERV":   "\n",
 	}
 	if len(bad) != len(settings) {
 		t.Fatalf("the test sets %d variables, there are %d settings", len(bad), len(settings))

@@ -14,9 +14,11 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/partnerlink/partnerlink/inbox"
 	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/mailroom"
 	"github.com/partnerlink/partnerlink/mailsink"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/templates"
@@ -27,12 +29,22 @@ import (
 // devMailPath is where the embedded SMTP server's messages are shown.
 const devMailPath = "/dev/mail/"
 
+// defaultDevIMAPAddr is where dev's in-memory IMAP server listens by default.
+const defaultDevIMAPAddr = "127.0.0.1:1143"
+
+// devDomain is the mail domain of dev's sender and inbox.
+const devDomain = "partnerlink.localhost"
+
+// devAddrs are the loopback addresses of dev's embedded mail servers.
+type devAddrs struct{ SMTP, IMAP string }
+
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("dev", "Runs everything in one process on embedded defaults: an in-memory Redis, an SMTP\n"+
 		"server that keeps every message and shows it on "+devMailPath+", the API, the pages and the worker,\n"+
 		"with a demo partner, a demo customer and one demo invitation sent at start.", stdout,
 		"http-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level")
 	smtpAddr := f.fs.String("smtp-addr", "127.0.0.1:2525", "address of the embedded SMTP server")
+	imapAddr := f.fs.String("imap-addr", defaultDevIMAPAddr, "address of the embedded IMAP server (the inbox partner requests and bounces arrive in)")
 	cfg, err := f.parse(args)
 	if err != nil {
 		return err
@@ -42,7 +54,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --http-addr)", cfg.HTTPAddr, err)
 	}
-	d, err := startDev(ctx, ln, *smtpAddr, cfg, log)
+	d, err := startDev(ctx, ln, devAddrs{SMTP: *smtpAddr, IMAP: *imapAddr}, cfg, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -57,6 +69,10 @@ type devSystem struct {
 	redis   *miniredis.Miniredis
 	rdb     *redis.Client
 	sink    *mailsink.Sink
+	imap    *devIMAP
+	inbox   context.CancelFunc // stops the inbox watcher
+	inboxed chan struct{}      // closed when it has stopped
+	reqAddr string             // the demo partner's secret request address
 	mail    *mailer.Pool
 	client  *asynq.Client
 	worker  *asynq.Server
@@ -66,7 +82,7 @@ type devSystem struct {
 	demoInv partnerships.Invitation
 }
 
-func startDev(ctx context.Context, ln net.Listener, smtpAddr string, cfg config, log *slog.Logger) (_ *devSystem, err error) {
+func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, log *slog.Logger) (_ *devSystem, err error) {
 	d := &devSystem{base: "http://" + ln.Addr().String()}
 	defer func() {
 		if err != nil {
@@ -78,8 +94,8 @@ func startDev(ctx context.Context, ln net.Listener, smtpAddr string, cfg config,
 	}
 	d.rdb = redis.NewClient(&redis.Options{Addr: d.redis.Addr()})
 	connOpt := asynq.RedisClientOpt{Addr: d.redis.Addr()}
-	if d.sink, err = mailsink.Start(mailsink.Options{Addr: smtpAddr, Logger: log.With("component", "mailsink")}); err != nil {
-		return nil, fmt.Errorf("start embedded SMTP server on %s: %w (choose another with --smtp-addr)", smtpAddr, err)
+	if d.sink, err = mailsink.Start(mailsink.Options{Addr: addrs.SMTP, Logger: log.With("component", "mailsink")}); err != nil {
+		return nil, fmt.Errorf("start embedded SMTP server on %s: %w (choose another with --smtp-addr)", addrs.SMTP, err)
 	}
 	key, err := tokens.GenerateKey("dev")
 	if err != nil {
@@ -104,7 +120,7 @@ func startDev(ctx context.Context, ln net.Listener, smtpAddr string, cfg config,
 	host, port, _ := net.SplitHostPort(d.sink.Addr())
 	if d.mail, err = mailer.NewPool(mailer.Config{
 		Host: host, Port: atoiOr(port, 2525), TLS: mailer.TLSNone,
-		From: "noreply@partnerlink.localhost", FromName: "partnerlink", Timeout: 10 * time.Second,
+		From: "noreply@" + devDomain, FromName: "partnerlink", Timeout: 10 * time.Second,
 	}, 4, log.With("component", "mailer")); err != nil {
 		return nil, err
 	}
@@ -117,12 +133,18 @@ func startDev(ctx context.Context, ln net.Listener, smtpAddr string, cfg config,
 	if err != nil {
 		return nil, err
 	}
-	sender := jobs.NewSender(store, tpl, d.mail, ring, lb, "partnerlink.localhost", log.With("component", "sender"))
+	sender, routes := mailJobs(store, tpl, d.mail, ring, lb, devDomain, log)
 	d.worker = jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 10}, log)
-	if err := d.worker.Start(jobs.NewMux(sender)); err != nil {
+	if err := d.worker.Start(jobs.NewMux(sender, routes...)); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	if err := d.seed(ctx, store, enq, cfg.InviteTTL); err != nil {
+		return nil, err
+	}
+	if d.imap, err = startDevIMAP(addrs.IMAP, log.With("component", "imap")); err != nil {
+		return nil, fmt.Errorf("start embedded IMAP server on %s: %w (choose another with --imap-addr)", addrs.IMAP, err)
+	}
+	if err := d.watchInbox(ctx, store, enq, cfg, log); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
@@ -140,6 +162,11 @@ func (d *devSystem) seed(ctx context.Context, store *partnerships.Store, enq *jo
 		return fmt.Errorf("demo partner: %w", err)
 	}
 	d.apiKey = key
+	secret, err := store.RequestSecret(ctx, partner.ID)
+	if err != nil {
+		return fmt.Errorf("demo partner's request address: %w", err)
+	}
+	d.reqAddr = "requests+" + secret + "@" + devDomain
 	customer, err := store.CreateCustomer(ctx, "Fabrikam, Inc.", "fabrikam.example", partnerships.CustomerUser{
 		Email: "admin@fabrikam.example", Name: "Ada Admin", Role: partnerships.GlobalAdmin,
 	})
@@ -182,11 +209,43 @@ Invite again:
     -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' \
     -d '{"customer_email":"billing@fabrikam.example","relationship_type":"reseller","locale":"de"}'
 
+Ask for an invitation by email, as the demo partner (the inbox answers by mail):
+  go run ./cmd/partnerlink dev-mail --imap-addr %[6]s --to %[7]s \
+    --body 'customer: billing@fabrikam.example\ntype: advisor'
+
 Press Ctrl-C to stop.
-`, d.base, devMailPath, d.apiKey, d.sink.Addr(), d.demoInv.ID)
+`, d.base, devMailPath, d.apiKey, d.sink.Addr(), d.demoInv.ID, d.imap.Addr(), d.reqAddr)
+}
+
+// watchInbox runs the inbox watcher on dev's IMAP server until close.
+func (d *devSystem) watchInbox(ctx context.Context, store *partnerships.Store, enq *jobs.Enqueuer, cfg config, log *slog.Logger) error {
+	router := mailroom.New(mailroom.Config{Address: "partnerlink@" + devDomain, InviteTTL: int64(cfg.InviteTTL.Seconds())},
+		store, enq, log.With("component", "mailroom"))
+	w, err := inbox.NewWatcher(inbox.Config{
+		Addr: d.imap.Addr(), TLS: inbox.TLSNone, Username: devIMAPUser, Password: devIMAPPassword,
+	}, d.rdb, router, log.With("component", "inbox"))
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d.inbox, d.inboxed = cancel, make(chan struct{})
+	go func() {
+		defer close(d.inboxed)
+		if err := w.Run(wctx); err != nil && wctx.Err() == nil {
+			log.Error("inbox watcher stopped", "err", err)
+		}
+	}()
+	return nil
 }
 
 func (d *devSystem) close() {
+	if d.inbox != nil {
+		d.inbox()
+		<-d.inboxed
+	}
+	if d.imap != nil {
+		d.imap.Close()
+	}
 	if d.worker != nil {
 		d.worker.Shutdown()
 	}

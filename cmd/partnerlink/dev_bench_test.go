@@ -151,7 +151,7 @@ func startDevSystem(tb testing.TB) (*devSystem, string) {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := startDev(ctx, ln, "127.0.0.1:0", config{InviteTTL: ttl}, log)
+	d, err := startDev(ctx, ln, devAddrs{SMTP: "127.0.0.1:0", IMAP: "127.0.0.1:0"}, config{InviteTTL: ttl}, log)
 	if err != nil {
 		cancel()
 		ln.Close()

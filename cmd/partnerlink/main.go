@@ -24,6 +24,8 @@ type command struct {
 var commands = map[string]command{
 	"dev":       {"run everything in one process: embedded Redis, SMTP sink with a mail page, demo data", runDev},
 	"serve":     {"serve the partner API and the customer pages", runServe},
+	"inbox":     {"read partner requests and bounces from the mailbox over IMAP", runInbox},
+	"dev-mail":  {"drop a message into the inbox of a running dev (a partner request or a bounce)", runDevMail},
 	"worker":    {"send invitation emails from the queue", runWorker},
 	"partners":  {"manage partners: partners add --name N --email E", runPartners},
 	"customers": {"manage customers: customers add …, customers add-user …, customers list", runCustomers},

@@ -120,8 +120,11 @@ func TestServeAndWorker(t *testing.T) {
 		t.Fatalf("no mail: %v\n--- worker ---\n%s", err, worker.stderr.String())
 	}
 	msg := msgs[0]
-	if msg.From != "noreply@partners.example.com" || len(msg.To) != 1 || msg.To[0] != "admin@fabrikam.example" {
-		t.Errorf("envelope from %q to %v; want noreply@ the base URL's host, to admin@fabrikam.example", msg.From, msg.To)
+	if !regexp.MustCompile(`^bounces\+in_[a-z2-7_]+@partners\.example\.com$`).MatchString(msg.From) || len(msg.To) != 1 || msg.To[0] != "admin@fabrikam.example" {
+		t.Errorf("envelope from %q to %v; want the VERP address bounces+<invitation id>@ the sender's domain, to admin@fabrikam.example", msg.From, msg.To)
+	}
+	if from := msg.Header.Get("From"); !strings.Contains(from, "noreply@partners.example.com") {
+		t.Errorf("From header %q; want noreply@ the base URL's host", from)
 	}
 	if !strings.HasSuffix(msg.MessageID, "@partners.example.com>") {
 		t.Errorf("Message-ID %q is not on the sender's domain", msg.MessageID)

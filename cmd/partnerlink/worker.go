@@ -46,26 +46,28 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer m.Close()
-	sender, err := newSender(partnerships.NewStore(rdb), m, ring, lb, mc.From, log)
+	tpl, err := templates.New()
 	if err != nil {
 		return err
 	}
+	sender, routes := mailJobs(partnerships.NewStore(rdb), tpl, m, ring, lb, messageIDDomain(mc.From), log)
 	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns)
-	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, log)
+	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, routes, log)
 }
 
-func newSender(store *partnerships.Store, m jobs.Mailer, ring *tokens.Ring, lb *links.Builder, from string, log *slog.Logger) (*jobs.Sender, error) {
-	tpl, err := templates.New()
-	if err != nil {
-		return nil, err
+// mailJobs returns the handler of invitation:send and the routes of the other
+// tasks that send mail (bounce notices to partners, answers to emailed requests).
+func mailJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring *tokens.Ring, lb *links.Builder, domain string, log *slog.Logger) (*jobs.Sender, []jobs.Route) {
+	return jobs.NewSender(store, tpl, m, ring, lb, domain, log.With("component", "sender")), []jobs.Route{
+		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(store, tpl, m, domain, log.With("component", "bounce-notice"))},
+		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, domain, log.With("component", "request-reply"))},
 	}
-	return jobs.NewSender(store, tpl, m, ring, lb, messageIDDomain(from), log.With("component", "sender")), nil
 }
 
 // runQueue processes tasks until ctx ends, then lets in-flight tasks finish.
-func runQueue(ctx context.Context, connOpt asynq.RedisConnOpt, cfg jobs.ServerConfig, sender *jobs.Sender, log *slog.Logger) error {
+func runQueue(ctx context.Context, connOpt asynq.RedisConnOpt, cfg jobs.ServerConfig, sender *jobs.Sender, routes []jobs.Route, log *slog.Logger) error {
 	srv := jobs.NewServer(connOpt, cfg, log)
-	if err := srv.Start(jobs.NewMux(sender)); err != nil {
+	if err := srv.Start(jobs.NewMux(sender, routes...)); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	<-ctx.Done()

@@ -1,0 +1,57 @@
+package mailroom
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/partnerlink/partnerlink/bounces"
+	"github.com/partnerlink/partnerlink/inbox"
+	"github.com/partnerlink/partnerlink/partnerships"
+)
+
+// bounce acts on a delivery status notification: a permanent failure marks the
+// invitation bounced, counts the address towards suppression and tells the
+// partner; a delay is recorded as the mail's outcome and changes nothing else.
+func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Report) (inbox.Decision, error) {
+	if rep.InvitationID == "" {
+		return reject(log, "bounce (%s) for no invitation of ours: recipient %q", rep.Format, rep.Recipient), nil
+	}
+	log = log.With("invitation_id", rep.InvitationID)
+	if !rep.Permanent {
+		return processed(log, "delivery delayed (%s %s): %s", rep.Status, rep.Recipient, rep.Diagnostic), nil
+	}
+	inv, err := r.store.MarkBounced(ctx, rep.InvitationID, bounceReason(rep))
+	switch {
+	case errors.Is(err, partnerships.ErrNotFound):
+		return reject(log, "bounce for unknown invitation %s", rep.InvitationID), nil
+	case errors.Is(err, partnerships.ErrNotOpen):
+		return processed(log, "hard bounce for invitation %s, which is already %s: nothing changed", rep.InvitationID, inv.Status), nil
+	case err != nil:
+		return inbox.Decision{}, err
+	}
+	email := rep.Recipient
+	if email == "" {
+		email = inv.Email
+	}
+	count, suppressed, err := r.store.RecordHardBounce(ctx, email)
+	if err != nil {
+		return inbox.Decision{}, err
+	}
+	if err := queued(r.enq.BounceNotice(ctx, inv.ID)); err != nil {
+		return inbox.Decision{}, err
+	}
+	return processed(log, "hard bounce (%s) of %s: invitation %s bounced, address bounced %d time(s), suppressed %v",
+		rep.Status, email, inv.ID, count, suppressed), nil
+}
+
+func bounceReason(rep bounces.Report) string {
+	reason := "bounced"
+	if rep.Status != "" {
+		reason += " " + rep.Status
+	}
+	if rep.Diagnostic != "" {
+		reason += ": " + rep.Diagnostic
+	}
+	return reason
+}
