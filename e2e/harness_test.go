@@ -47,6 +47,8 @@ type system struct {
 	apiKey   string
 	partner  partnerships.Partner
 	customer partnerships.Customer
+	enq      *jobs.Enqueuer
+	log      *slog.Logger
 }
 
 const (
@@ -120,7 +122,12 @@ func startWith(t *testing.T, cfg web.Config) *system {
 	}
 	handler = app
 	worker := jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 4, ShutdownTimeout: 2 * time.Second}, log)
-	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log))); err != nil {
+	s.enq = jobs.NewEnqueuer(client)
+	s.log = log
+	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log),
+		jobs.Route{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(s.store, tpl, m, "partnerlink.test", log)},
+		jobs.Route{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, "partnerlink.test", log)},
+	)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(worker.Shutdown)

@@ -30,10 +30,9 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 	case err != nil:
 		return inbox.Decision{}, err
 	}
-	email := rep.Recipient
-	if email == "" {
-		email = inv.Email
-	}
+	// Count the address partnerlink sends to; the report's final recipient may be
+	// where a forward led.
+	email := inv.Email
 	count, suppressed, err := r.store.RecordHardBounce(ctx, email)
 	if err != nil {
 		return inbox.Decision{}, err
@@ -41,8 +40,8 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 	if err := queued(r.enq.BounceNotice(ctx, inv.ID)); err != nil {
 		return inbox.Decision{}, err
 	}
-	return processed(log, "hard bounce (%s) of %s: invitation %s bounced, address bounced %d time(s), suppressed %v",
-		rep.Status, email, inv.ID, count, suppressed), nil
+	return processed(log, "hard bounce (%s, final recipient %s) of %s: invitation %s bounced, address bounced %d time(s), suppressed %v",
+		rep.Status, rep.Recipient, email, inv.ID, count, suppressed), nil
 }
 
 func bounceReason(rep bounces.Report) string {

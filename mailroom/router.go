@@ -15,7 +15,7 @@ import (
 // Config says which mail to trust.
 type Config struct {
 	// Address is where partners send requests, e.g. partnerlink@example.com; a
-	// partner's secret plus-address is requests+<secret>@ its domain.
+	// partner's secret plus-address is partnerlink+<secret>@example.com.
 	Address string
 	// TrustedAuthServ lists the authserv-ids whose Authentication-Results headers
 	// count (the receiving mail servers of Address).

@@ -32,8 +32,9 @@ func subcommands(group string, verbs map[string]func(context.Context, []string, 
 
 func runPartners(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return subcommands("partners", map[string]func(context.Context, []string, io.Writer) error{
-		"add":  partnersAdd,
-		"list": partnersList,
+		"add":             partnersAdd,
+		"list":            partnersList,
+		"request-address": partnersRequestAddress,
 	})(ctx, args, stdout)
 }
 
@@ -198,4 +199,33 @@ func customersList(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+func partnersRequestAddress(ctx context.Context, args []string, stdout io.Writer) error {
+	f := newFlags("partners request-address", "Prints a new secret address a partner can send invitation requests to by\n"+
+		"email, without DKIM or SPF; the partner's previous secret address stops working.", stdout, "redis-url", "inbox-address")
+	partner := f.fs.String("partner", "", "partner id (required)")
+	cfg, err := f.parse(args, "redis-url", "inbox-address")
+	if err != nil {
+		return err
+	}
+	if *partner == "" {
+		return configErrorf("--partner is required")
+	}
+	mc, err := mailroomConfig(cfg)
+	if err != nil {
+		return err
+	}
+	rdb, _, err := openRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	secret, err := partnerships.NewStore(rdb).RequestSecret(ctx, *partner)
+	if err != nil {
+		return err
+	}
+	local, domain, _ := strings.Cut(mc.Address, "@")
+	fmt.Fprintf(stdout, "%s+%s@%s\n", local, secret, domain)
+	return nil
 }

@@ -58,7 +58,7 @@ var settings = map[string]setting{
 	"invite-ttl":       {"invite-ttl", "PARTNERLINK_INVITE_TTL", "336h", "how long an invitation link stays valid (at most 2160h = 90 days)"},
 	"concurrency":      {"concurrency", "PARTNERLINK_WORKER_CONCURRENCY", "10", "tasks a worker processes at once"},
 	"imap-url":         {"imap-url", "PARTNERLINK_IMAP_URL", "", "IMAP URL of the inbox: imap://user:pass@host:143?tls=starttls|none&mailbox=INBOX, or imaps://… (port 993)"},
-	"inbox-address":    {"inbox-address", "PARTNERLINK_INBOX_ADDRESS", "", "the address partners send requests to, e.g. partnerlink@example.com (their secret addresses are requests+<secret>@ its domain)"},
+	"inbox-address":    {"inbox-address", "PARTNERLINK_INBOX_ADDRESS", "", "the address partners send requests to, e.g. partnerlink@example.com (a partner's secret request address is its local part + +<secret>, e.g. partnerlink+k3j…@example.com)"},
 	"trusted-authserv": {"trusted-authserv", "PARTNERLINK_TRUSTED_AUTHSERV", "", "comma list of authserv-ids whose Authentication-Results headers are trusted (your receiving mail servers)"},
 	"smtp-conns":       {"smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", "4", "SMTP connections a worker keeps open and reuses (1 to 100)"},
 	"api-rate":         {"api-rate", "PARTNERLINK_API_RATE", "600", "API requests per minute per partner, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerlink/partnerlink/inbox"
+	"github.com/partnerlink/partnerlink/internal/memimap"
 	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/mailer"
@@ -31,6 +32,12 @@ const devMailPath = "/dev/mail/"
 
 // defaultDevIMAPAddr is where dev's in-memory IMAP server listens by default.
 const defaultDevIMAPAddr = "127.0.0.1:1143"
+
+// The account of dev's in-memory IMAP server: partnerlink's inbox.
+const (
+	devIMAPUser     = "partnerlink"
+	devIMAPPassword = "dev"
+)
 
 // devDomain is the mail domain of dev's sender and inbox.
 const devDomain = "partnerlink.localhost"
@@ -69,7 +76,7 @@ type devSystem struct {
 	redis   *miniredis.Miniredis
 	rdb     *redis.Client
 	sink    *mailsink.Sink
-	imap    *devIMAP
+	imap    *memimap.Server
 	inbox   context.CancelFunc // stops the inbox watcher
 	inboxed chan struct{}      // closed when it has stopped
 	reqAddr string             // the demo partner's secret request address
@@ -141,7 +148,7 @@ func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, 
 	if err := d.seed(ctx, store, enq, cfg.InviteTTL); err != nil {
 		return nil, err
 	}
-	if d.imap, err = startDevIMAP(addrs.IMAP, log.With("component", "imap")); err != nil {
+	if d.imap, err = memimap.Start(addrs.IMAP, devIMAPUser, devIMAPPassword, log.With("component", "imap")); err != nil {
 		return nil, fmt.Errorf("start embedded IMAP server on %s: %w (choose another with --imap-addr)", addrs.IMAP, err)
 	}
 	if err := d.watchInbox(ctx, store, enq, cfg, log); err != nil {
@@ -166,7 +173,7 @@ func (d *devSystem) seed(ctx context.Context, store *partnerships.Store, enq *jo
 	if err != nil {
 		return fmt.Errorf("demo partner's request address: %w", err)
 	}
-	d.reqAddr = "requests+" + secret + "@" + devDomain
+	d.reqAddr = "partnerlink+" + secret + "@" + devDomain
 	customer, err := store.CreateCustomer(ctx, "Fabrikam, Inc.", "fabrikam.example", partnerships.CustomerUser{
 		Email: "admin@fabrikam.example", Name: "Ada Admin", Role: partnerships.GlobalAdmin,
 	})

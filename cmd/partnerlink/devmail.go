@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/partnerlink/partnerlink/internal/memimap"
 )
 
 // runDevMail drops a message into the inbox of a running `partnerlink dev`, as if a
@@ -32,25 +32,9 @@ func runDevMail(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c, err := imapclient.DialInsecure(*addr, nil)
-	if err != nil {
-		return fmt.Errorf("connect to dev's IMAP server at %s (is `partnerlink dev` running?): %w", *addr, err)
+	if err := memimap.Append(*addr, devIMAPUser, devIMAPPassword, "INBOX", raw); err != nil {
+		return fmt.Errorf("%w (is `partnerlink dev` running with --imap-addr %s?)", err, *addr)
 	}
-	defer c.Close()
-	if err := c.Login(devIMAPUser, devIMAPPassword).Wait(); err != nil {
-		return fmt.Errorf("log in to dev's IMAP server: %w", err)
-	}
-	cmd := c.Append("INBOX", int64(len(raw)), nil)
-	if _, err := cmd.Write(raw); err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	if _, err := cmd.Wait(); err != nil {
-		return fmt.Errorf("append: %w", err)
-	}
-	_ = c.Logout().Wait()
 	fmt.Fprintf(stdout, "dropped a %d-byte message into dev's inbox at %s\n", len(raw), *addr)
 	return nil
 }
