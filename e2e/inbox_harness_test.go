@@ -19,21 +19,28 @@ const trustedAuthServ = "mx.partnerlink.test"
 // mailbox is partnerlink's inbox for a test: an IMAP server in process, watched by
 // the real inbox.Watcher with the real mailroom, as `partnerlink inbox` runs them.
 type mailbox struct {
-	t   *testing.T
-	srv *memimap.Server
+	t                    *testing.T
+	addr, user, password string
 }
 
+// startInbox watches an in-memory IMAP server.
 func (s *system) startInbox() *mailbox {
-	t := s.t
-	t.Helper()
+	s.t.Helper()
 	srv, err := memimap.Start("127.0.0.1:0", "partnerlink", "secret", s.log)
 	if err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
+	s.t.Cleanup(func() { srv.Close() })
+	return s.watch(srv.Addr(), srv.User, srv.Password)
+}
+
+// watch runs the inbox on the IMAP account at addr until the test ends.
+func (s *system) watch(addr, user, password string) *mailbox {
+	t := s.t
+	t.Helper()
 	router := mailroom.New(mailroom.Config{Address: inboxAddress, TrustedAuthServ: []string{trustedAuthServ}, InviteTTL: 14 * 24 * 3600},
 		s.store, s.enq, s.log)
-	w, err := inbox.NewWatcher(inbox.Config{Addr: srv.Addr(), TLS: inbox.TLSNone, Username: srv.User, Password: srv.Password},
+	w, err := inbox.NewWatcher(inbox.Config{Addr: addr, TLS: inbox.TLSNone, Username: user, Password: password},
 		s.rdb, router, s.log)
 	if err != nil {
 		t.Fatal(err)
@@ -42,13 +49,13 @@ func (s *system) startInbox() *mailbox {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &mailbox{t: t, srv: srv}
+	return &mailbox{t: t, addr: addr, user: user, password: password}
 }
 
 // deliver drops raw into the inbox, as the mail server would.
 func (m *mailbox) deliver(raw []byte) {
 	m.t.Helper()
-	if err := memimap.Append(m.srv.Addr(), m.srv.User, m.srv.Password, "INBOX", raw); err != nil {
+	if err := memimap.Append(m.addr, m.user, m.password, "INBOX", raw); err != nil {
 		m.t.Fatal(err)
 	}
 }
@@ -58,9 +65,9 @@ func (m *mailbox) waitFolders(processed, rejected int) {
 	m.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		in, _ := memimap.Count(m.srv.Addr(), m.srv.User, m.srv.Password, "INBOX")
-		p, _ := memimap.Count(m.srv.Addr(), m.srv.User, m.srv.Password, "Processed")
-		r, _ := memimap.Count(m.srv.Addr(), m.srv.User, m.srv.Password, "Rejected")
+		in, _ := memimap.Count(m.addr, m.user, m.password, "INBOX")
+		p, _ := memimap.Count(m.addr, m.user, m.password, "Processed")
+		r, _ := memimap.Count(m.addr, m.user, m.password, "Rejected")
 		if in == 0 && p == processed && r == rejected {
 			return
 		}

@@ -62,14 +62,11 @@ func NewRequestReplyTask(key string, p RequestReplyPayload) (*asynq.Task, error)
 
 func replyTaskID(key string) string { return "reply:" + key }
 
-// replyIDPart is what the reply's Message-ID is built from: the key, or its
-// SHA-256 when it is long, so the header stays short.
+// replyIDPart is what the reply's Message-ID is built from: 128 bits of the key's
+// SHA-256, stable for the key and free of the characters mail keys carry.
 func replyIDPart(key string) string {
-	if len(key) <= 64 {
-		return key
-	}
 	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:16])
 }
 
 // RequestReply enqueues the reply p under key. A second call with the same key
