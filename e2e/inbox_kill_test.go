@@ -155,7 +155,7 @@ func TestInboxKilledAtAnyPoint(t *testing.T) {
 
 	// Kill at random moments: at least minKills times, and on while mail is left,
 	// up to maxKills.
-	kills, killsWithMailLeft := 0, 0
+	kills, killsAtWork := 0, 0
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		left, err := countMailbox(dc.Addr, dc.User, dc.Password, "INBOX")
@@ -178,12 +178,18 @@ func TestInboxKilledAtAnyPoint(t *testing.T) {
 			t.Fatalf("run %d ended with %v before it was killed", len(logs), werr)
 		}
 		kills++
-		if left > 0 {
-			killsWithMailLeft++
+		// A kill "at work": the run had connected and mail was still waiting, so it
+		// landed somewhere in fetch, handle, record or move.
+		after, err := countMailbox(dc.Addr, dc.User, dc.Password, "INBOX")
+		if err != nil {
+			t.Fatalf("count INBOX: %v", err)
+		}
+		if b, _ := os.ReadFile(logs[len(logs)-1]); after > 0 && strings.Contains(string(b), `"msg":"inbox: watching"`) {
+			killsAtWork++
 		}
 	}
 	left, _ := countMailbox(dc.Addr, dc.User, dc.Password, "INBOX")
-	t.Logf("%d kills (%d with mail left in INBOX before the run), %d messages left for the last run", kills, killsWithMailLeft, left)
+	t.Logf("%d kills (%d while processing: connected, with mail left), %d messages left for the last run", kills, killsAtWork, left)
 
 	// The last run goes on until INBOX is empty, then stops on SIGTERM.
 	current = startInbox()
@@ -314,8 +320,9 @@ func TestInboxKilledAtAnyPoint(t *testing.T) {
 		}
 		f.Close()
 	}
-	t.Logf("kills %d, duplicates %d, handler runs %d for %d mails (%d again after a kill), moved after an earlier run had recorded the outcome %d, handler failures %d",
-		kills, duplicates, handled, n, handled-n, movedAgain, lost)
+	t.Logf("kills %d (%d while processing), duplicates %d; the handler finished %d times for %d mails (%d again after a kill), "+
+		"%d moved after an earlier run had recorded the outcome, %d handler failures",
+		kills, killsAtWork, duplicates, handled, n, handled-n, movedAgain, lost)
 	if t.Failed() {
 		dumpLogs()
 	}

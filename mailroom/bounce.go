@@ -33,7 +33,10 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 	// Count the address partnerlink sends to; the report's final recipient may be
 	// where a forward led.
 	email := inv.Email
-	count, suppressed, err := r.store.RecordHardBounce(ctx, email)
+	// Each step is idempotent per invitation (MarkBounced, the count keyed by the
+	// invitation, the notice's task id), so a second report for it, or a second
+	// pass over this one after a crash, changes nothing more.
+	count, suppressed, err := r.store.RecordHardBounce(ctx, email, inv.ID)
 	if err != nil {
 		return inbox.Decision{}, err
 	}

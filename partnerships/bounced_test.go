@@ -113,7 +113,7 @@ func TestSuppression(t *testing.T) {
 	if s, err := e.s.Suppressed(e.ctx, addr); err != nil || s {
 		t.Fatalf("Suppressed before any bounce = %t, %v", s, err)
 	}
-	n, s, err := e.s.RecordHardBounce(e.ctx, addr)
+	n, s, err := e.s.RecordHardBounce(e.ctx, addr, "in_1")
 	if err != nil || n != 1 || s {
 		t.Fatalf("first RecordHardBounce = %d, %t, %v; want 1, false", n, s, err)
 	}
@@ -122,12 +122,15 @@ func TestSuppression(t *testing.T) {
 	}
 	e.clock.Advance(time.Hour)
 	since := e.clock.Now().Truncate(time.Millisecond)
-	n, s, err = e.s.RecordHardBounce(e.ctx, addr)
+	if n, s, err := e.s.RecordHardBounce(e.ctx, addr, "in_1"); err != nil || n != 1 || s {
+		t.Fatalf("the first bounce again = %d, %t, %v; want it counted once: 1, false", n, s, err)
+	}
+	n, s, err = e.s.RecordHardBounce(e.ctx, addr, "in_2")
 	if err != nil || n != 2 || !s {
 		t.Fatalf("second RecordHardBounce = %d, %t, %v; want 2, true", n, s, err)
 	}
 	e.clock.Advance(time.Hour)
-	if n, s, err = e.s.RecordHardBounce(e.ctx, addr); err != nil || n != 3 || !s {
+	if n, s, err = e.s.RecordHardBounce(e.ctx, addr, "in_3"); err != nil || n != 3 || !s {
 		t.Fatalf("third RecordHardBounce = %d, %t, %v; want 3, true", n, s, err)
 	}
 	if s, err := e.s.Suppressed(e.ctx, w.admin); err != nil || !s {
@@ -156,7 +159,7 @@ func TestSuppression(t *testing.T) {
 	if _, err := e.s.CreateInvitation(e.ctx, NewInvitation{PartnerID: w.partner.ID, Email: w.admin, Type: Reseller, Locale: "en", TTL: time.Hour}); err != nil {
 		t.Errorf("CreateInvitation after lifting: %v", err)
 	}
-	if n, s, err := e.s.RecordHardBounce(e.ctx, addr); err != nil || n != 1 || s {
+	if n, s, err := e.s.RecordHardBounce(e.ctx, addr, "in_4"); err != nil || n != 1 || s {
 		t.Errorf("RecordHardBounce after lifting = %d, %t, %v; want 1, false", n, s, err)
 	}
 
@@ -165,7 +168,7 @@ func TestSuppression(t *testing.T) {
 	if err := e.s.LiftSuppression(e.ctx, addr); !errors.Is(err, ErrNotFound) {
 		t.Errorf("LiftSuppression of an unsuppressed address: err = %v, want ErrNotFound", err)
 	}
-	if _, _, err := e.s.RecordHardBounce(e.ctx, "not an address"); !errors.Is(err, ErrInvalidInput) {
+	if _, _, err := e.s.RecordHardBounce(e.ctx, "not an address", "in_5"); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("RecordHardBounce(bad address): err = %v, want ErrInvalidInput", err)
 	}
 	unchanged(t, e.rdb, before)
@@ -174,7 +177,7 @@ func TestSuppression(t *testing.T) {
 func TestWithSuppressAfter(t *testing.T) {
 	e := newEnv(t)
 	s := NewStore(e.rdb, WithClock(e.clock.Now), WithSuppressAfter(1))
-	if n, sup, err := s.RecordHardBounce(e.ctx, "x@fabrikam.example"); err != nil || n != 1 || !sup {
+	if n, sup, err := s.RecordHardBounce(e.ctx, "x@fabrikam.example", "in_6"); err != nil || n != 1 || !sup {
 		t.Errorf("RecordHardBounce with threshold 1 = %d, %t, %v; want 1, true", n, sup, err)
 	}
 	if got := NewStore(e.rdb, WithSuppressAfter(0)).suppressAfter; got != DefaultSuppressAfter {

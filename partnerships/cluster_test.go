@@ -167,8 +167,8 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if got, err := e.s.MarkBounced(ctx, bounced.ID, "550 5.1.1 user unknown"); err != nil || got.Status != StatusBounced {
 		t.Errorf("MarkBounced = %v, %v", got.Status, err)
 	}
-	for range 2 {
-		if _, _, err := e.s.RecordHardBounce(ctx, "gone@fabrikam.example"); err != nil {
+	for _, key := range []string{"in_gone1", "in_gone2"} {
+		if _, _, err := e.s.RecordHardBounce(ctx, "gone@fabrikam.example", key); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ package partnerships
 //	              pl:{partners}:reqsecrets          hash   sha256(request secret) hex → partner id
 //	{suppressions} pl:{suppressions}:counts        hash   email → hard bounces counted
 //	              pl:{suppressions}:suppressed     zset   suppressed emails by since (ms)
+//	              pl:{suppressions}:counted        set    "<email> <bounce key>" of bounces counted
 //	{directory}   pl:{directory}:emails             hash   user email → customer id (derived index)
 //	              pl:{directory}:customers          zset   customer ids by created_at (ms) (derived index)
 //	{<cu_id>}     pl:{cu_…}:customer                hash   the customer
@@ -36,8 +37,9 @@ const (
 
 const suppressionsTag = "pl:{suppressions}:"
 
-func hardBouncesKey() string { return suppressionsTag + "counts" }
-func suppressedKey() string  { return suppressionsTag + "suppressed" }
+func hardBouncesKey() string    { return suppressionsTag + "counts" }
+func suppressedKey() string     { return suppressionsTag + "suppressed" }
+func countedBouncesKey() string { return suppressionsTag + "counted" }
 
 func partnerKey(partnerID string) string { return partnersTag + "partner:" + partnerID }
 func partnersKey() string                { return partnersTag + "partners" }

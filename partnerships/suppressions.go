@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,14 +37,18 @@ type Suppression struct {
 // count so far and whether the address is now suppressed: it is once the count
 // reaches the store's threshold (WithSuppressAfter), from then on until
 // LiftSuppression. CreateInvitation refuses a suppressed address with
-// ErrSuppressed.
-func (s *Store) RecordHardBounce(ctx context.Context, email string) (count int, suppressed bool, err error) {
+// ErrSuppressed. Each bounceKey (the invitation that bounced) counts once, so
+// recording the same bounce again changes nothing.
+func (s *Store) RecordHardBounce(ctx context.Context, email, bounceKey string) (count int, suppressed bool, err error) {
 	email, err = cleanEmail("email", email)
 	if err != nil {
 		return 0, false, err
 	}
-	r, err := s.run(ctx, recordHardBounceScript, []string{hardBouncesKey(), suppressedKey()},
-		email, s.suppressAfter, msString(s.nowMS()))
+	if bounceKey == "" || len(bounceKey) > 200 || strings.ContainsAny(bounceKey, " \r\n") {
+		return 0, false, invalid("bounce_key", "%.80q must be 1 to 200 characters without spaces", bounceKey)
+	}
+	r, err := s.run(ctx, recordHardBounceScript, []string{hardBouncesKey(), suppressedKey(), countedBouncesKey()},
+		email, s.suppressAfter, msString(s.nowMS()), bounceKey)
 	if err != nil {
 		return 0, false, err
 	}
