@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-need_tools redis-server
+need_tools redis-server dovecot
 
 benchtime=${BENCHTIME:-2s}
 out=$(mktemp)
@@ -21,6 +21,8 @@ run ./mailer/ 'BenchmarkSend$|BenchmarkRawGoMailWithoutNoop$' "$benchtime"
 run ./partnerships/ 'BenchmarkCreateInvitation$|BenchmarkAccept$' "$benchtime"
 run ./jobs/ 'BenchmarkSendInvitation$' "$benchtime"
 run ./cmd/partnerlink/ 'BenchmarkDevInvitations$' 2000x
+run ./ratelimit/ 'BenchmarkAllow$' "$benchtime"
+run ./e2e/ 'BenchmarkIngestFromDovecot$' 1x
 
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(go version | cut -d' ' -f3-), $(redis-server --version | cut -d' ' -f3)"
