@@ -159,62 +159,71 @@ func (s *session) list() ([]listed, error) {
 	return out, nil
 }
 
-// fetch returns the full message, read without setting \Seen.
-func (s *session) fetch(uid imap.UID) ([]byte, error) {
+// fetch returns the full messages of uids, by UID, with one UID FETCH that does
+// not set \Seen. It reads at most MaxMessageBytes+1 bytes of each, so a caller
+// can tell a message larger than the server said. A UID missing from the result
+// vanished from the mailbox (another client moved or expunged it) after listing.
+func (s *session) fetch(uids []imap.UID) (map[imap.UID][]byte, error) {
+	out := make(map[imap.UID][]byte, len(uids))
+	if len(uids) == 0 {
+		return out, nil
+	}
 	section := &imap.FetchItemBodySection{Peek: true}
-	cmd := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+	cmd := s.c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
 	defer cmd.Close()
-	var raw []byte
-	found := false
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		var uid imap.UID
+		var raw []byte
+		found := false
 		for item := msg.Next(); item != nil; item = msg.Next() {
-			body, ok := item.(imapclient.FetchItemDataBodySection)
-			if !ok || body.Literal == nil || found {
-				continue
+			switch item := item.(type) {
+			case imapclient.FetchItemDataUID:
+				uid = item.UID
+			case imapclient.FetchItemDataBodySection:
+				if item.Literal == nil || found {
+					continue
+				}
+				b, err := io.ReadAll(io.LimitReader(item.Literal, MaxMessageBytes+1))
+				if err != nil {
+					return nil, fmt.Errorf("inbox: fetch: %w", err)
+				}
+				raw, found = b, true
 			}
-			b, err := io.ReadAll(io.LimitReader(body.Literal, MaxMessageBytes+1))
-			if err != nil {
-				return nil, fmt.Errorf("inbox: fetch UID %d: %w", uid, err)
-			}
-			raw, found = b, true
+		}
+		if found && uid != 0 {
+			out[uid] = raw
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		return nil, fmt.Errorf("inbox: fetch UID %d: %w", uid, err)
+		return nil, fmt.Errorf("inbox: fetch: %w", err)
 	}
-	if !found {
-		return nil, errGone
-	}
-	return raw, nil
+	return out, nil
 }
 
-// errGone: the message vanished from the mailbox (another client moved or
-// expunged it) between listing and fetching.
-var errGone = errors.New("inbox: message is gone")
-
-// move moves one message to folder: UID MOVE, or UID COPY + STORE \Deleted +
-// UID EXPUNGE when the server lacks MOVE.
-func (s *session) move(uid imap.UID, folder string) error {
-	set := imap.UIDSetNum(uid)
+// move moves messages to folder: one UID MOVE, or UID COPY + STORE \Deleted +
+// UID EXPUNGE when the server lacks MOVE. UIDs no longer in the mailbox are
+// skipped by the server.
+func (s *session) move(uids []imap.UID, folder string) error {
+	set := imap.UIDSetNum(uids...)
 	if s.c.Caps().Has(imap.CapMove) || s.c.Caps().Has(imap.CapIMAP4rev2) {
 		if _, err := s.c.Move(set, folder).Wait(); err != nil {
-			return fmt.Errorf("inbox: move UID %d to %q: %w", uid, folder, err)
+			return fmt.Errorf("inbox: move UIDs %v to %q: %w", set, folder, err)
 		}
 		return nil
 	}
 	if !s.c.Caps().Has(imap.CapUIDPlus) {
 		// A plain EXPUNGE would also remove messages other clients flagged.
-		return fmt.Errorf("inbox: server has neither MOVE nor UIDPLUS: cannot move UID %d alone", uid)
+		return fmt.Errorf("inbox: server has neither MOVE nor UIDPLUS: cannot move UIDs %v alone", set)
 	}
 	if _, err := s.c.Copy(set, folder).Wait(); err != nil {
-		return fmt.Errorf("inbox: copy UID %d to %q: %w", uid, folder, err)
+		return fmt.Errorf("inbox: copy UIDs %v to %q: %w", set, folder, err)
 	}
 	store := &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}
 	if err := s.c.Store(set, store, nil).Close(); err != nil {
-		return fmt.Errorf("inbox: flag UID %d deleted: %w", uid, err)
+		return fmt.Errorf("inbox: flag UIDs %v deleted: %w", set, err)
 	}
 	if err := s.c.UIDExpunge(set).Close(); err != nil {
-		return fmt.Errorf("inbox: expunge UID %d: %w", uid, err)
+		return fmt.Errorf("inbox: expunge UIDs %v: %w", set, err)
 	}
 	return nil
 }

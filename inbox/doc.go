@@ -13,4 +13,10 @@
 // outcome is already recorded is only moved. A crash between (2) and (3) makes the
 // Watcher call the Handler again with the same key, so handlers use the key to make
 // their effects idempotent.
+//
+// It does so in batches of up to 100 messages: one Redis round trip looks up the
+// batch's outcomes, one UID FETCH loads the bodies still to handle (never one over
+// [MaxMessageBytes]), the Handler runs on each message in UID order and its outcome
+// is recorded right after, and only once every outcome of the batch is recorded
+// does one UID MOVE per folder move the batch out.
 package inbox

@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,14 +39,38 @@ type outcomes struct {
 
 // lookup returns the recorded outcome of a message, if any.
 func (s outcomes) lookup(ctx context.Context, mailbox string, uidValidity, uid uint32) (outcome, bool, error) {
-	v, err := s.rdb.HGet(ctx, doneKey(s.account, mailbox, uidValidity), strconv.FormatUint(uint64(uid), 10)).Result()
-	if errors.Is(err, redis.Nil) {
-		return outcome{}, false, nil
-	} else if err != nil {
-		return outcome{}, false, fmt.Errorf("inbox: look up outcome: %w", err)
+	got, err := s.lookupAll(ctx, mailbox, uidValidity, []uint32{uid})
+	o, ok := got[uid]
+	return o, ok, err
+}
+
+// lookupAll returns the recorded outcomes of messages, by UID, in one round trip
+// (HMGET). A message with no outcome recorded is not in the map.
+func (s outcomes) lookupAll(ctx context.Context, mailbox string, uidValidity uint32, uids []uint32) (map[uint32]outcome, error) {
+	got := make(map[uint32]outcome)
+	if len(uids) == 0 {
+		return got, nil
 	}
-	o, err := decodeOutcome(v)
-	return o, err == nil, err
+	fields := make([]string, len(uids))
+	for i, uid := range uids {
+		fields[i] = strconv.FormatUint(uint64(uid), 10)
+	}
+	vals, err := s.rdb.HMGet(ctx, doneKey(s.account, mailbox, uidValidity), fields...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("inbox: look up outcomes: %w", err)
+	}
+	for i, v := range vals {
+		str, ok := v.(string)
+		if !ok { // nil: none recorded
+			continue
+		}
+		o, err := decodeOutcome(str)
+		if err != nil {
+			return nil, err
+		}
+		got[uids[i]] = o
+	}
+	return got, nil
 }
 
 // record stores the outcome of a message unless one is stored already, and returns

@@ -28,7 +28,10 @@ type Watcher struct {
 	debug      io.Writer // raw IMAP traffic, with the password
 }
 
-// Steps of handling one message, as named to the crashAfter hook.
+// Steps of handling one message, as named to the crashAfter hook. The hook runs
+// once per message for each step: "fetched" when its body is in hand, before the
+// Handler; "handled" after the Handler; "recorded" after its outcome is in Redis;
+// "moved" after the move of its batch to its folder.
 const (
 	stepFetched  = "fetched"
 	stepHandled  = "handled"
@@ -86,30 +89,48 @@ func (w *Watcher) key(uidValidity uint32, uid imap.UID) string {
 	return w.cfg.Account + "/" + w.cfg.Mailbox + "/" + strconv.FormatUint(uint64(uidValidity), 10) + "/" + strconv.FormatUint(uint64(uid), 10)
 }
 
-// process goes once through the messages in the selected mailbox.
+// A pass takes the messages in batches of at most batchSize, and of at most
+// fetchBudget bytes of bodies to fetch: one Redis round trip looks up the batch's
+// outcomes, one UID FETCH loads the bodies still to handle, one UID MOVE per
+// folder moves the batch out.
+const (
+	batchSize   = 100
+	fetchBudget = 4 * MaxMessageBytes
+)
+
+// nextBatch returns how many of msgs (at least one, if any) make the next batch.
+func nextBatch(msgs []listed) int {
+	n, bytes := 0, int64(0)
+	for _, m := range msgs {
+		size := m.size
+		if size > MaxMessageBytes {
+			size = 0 // rejected without fetching
+		}
+		if n == batchSize || (n > 0 && bytes+size > fetchBudget) {
+			break
+		}
+		n, bytes = n+1, bytes+size
+	}
+	return n
+}
+
+// process goes once through the messages in the selected mailbox, batch by batch.
 func (w *Watcher) process(ctx context.Context, s *session) (Stats, error) {
 	var st Stats
 	msgs, err := s.list()
 	if err != nil {
 		return st, orCtx(ctx, err)
 	}
-	for _, m := range msgs {
+	for len(msgs) > 0 {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		st.Seen++
-		folder, err := w.one(ctx, s, m)
+		n := nextBatch(msgs)
+		err := w.batch(ctx, s, msgs[:n], &st)
 		if err != nil {
 			return st, orCtx(ctx, err)
 		}
-		switch folder {
-		case Processed:
-			st.Processed++
-		case Rejected:
-			st.Rejected++
-		case "":
-			st.Retried++
-		}
+		msgs = msgs[n:]
 	}
 	if st.Seen > 0 {
 		w.log.Info("inbox: pass", "seen", st.Seen, "processed", st.Processed, "rejected", st.Rejected, "retried", st.Retried)
@@ -117,59 +138,99 @@ func (w *Watcher) process(ctx context.Context, s *session) (Stats, error) {
 	return st, nil
 }
 
-// one takes a message through the steps: look up its outcome, else fetch, handle
-// and record it; then move it. It returns the decision folder it was moved to, or
-// "" when it stays in the mailbox (or another client took it meanwhile).
-func (w *Watcher) one(ctx context.Context, s *session, m listed) (string, error) {
-	mbox, uv, uid := w.cfg.Mailbox, s.uidValidity, uint32(m.uid)
-	log := w.log.With("uidvalidity", uv, "uid", uid)
-	o, ok, err := w.done.lookup(ctx, mbox, uv, uid)
-	if err != nil {
-		return "", err
+// batch takes messages through the steps: look up their outcomes; fetch the
+// others, and handle and record each in order; then move all those with an
+// outcome. Every outcome is recorded before any message of the batch moves. A
+// message stays in the mailbox when its handler fails (or another client took it
+// meanwhile).
+func (w *Watcher) batch(ctx context.Context, s *session, msgs []listed, st *Stats) error {
+	st.Seen += len(msgs)
+	mbox, uv := w.cfg.Mailbox, s.uidValidity
+	uids := make([]uint32, len(msgs))
+	for i, m := range msgs {
+		uids[i] = uint32(m.uid)
 	}
-	if ok {
-		log.Info("inbox: moving a message handled before", "decision", o.folder)
-	} else {
-		o, ok, err = w.handle(ctx, s, log, m)
+	known, err := w.done.lookupAll(ctx, mbox, uv, uids)
+	if err != nil {
+		return err
+	}
+	moves := make(map[string][]imap.UID) // decision folder → UIDs, in order
+	var todo []listed
+	var fetch []imap.UID
+	for _, m := range msgs {
+		if o, ok := known[uint32(m.uid)]; ok {
+			w.log.Info("inbox: moving a message handled before", "uidvalidity", uv, "uid", uint32(m.uid), "decision", o.folder)
+			moves[o.folder] = append(moves[o.folder], m.uid)
+			continue
+		}
+		todo = append(todo, m)
+		if m.size <= MaxMessageBytes {
+			fetch = append(fetch, m.uid)
+		}
+	}
+	bodies, err := s.fetch(fetch)
+	if err != nil {
+		return err
+	}
+	for _, m := range todo {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		log := w.log.With("uidvalidity", uv, "uid", uint32(m.uid))
+		o, ok, err := w.handle(ctx, s, log, m, bodies)
 		if err != nil {
-			return "", err
+			return err
 		}
 		if !ok {
-			return "", nil
+			st.Retried++
+			continue
 		}
-		if o, err = w.done.record(ctx, mbox, uv, uid, o); err != nil {
-			return "", err
+		if o, err = w.done.record(ctx, mbox, uv, uint32(m.uid), o); err != nil {
+			return err
 		}
 		if w.crashed(stepRecorded) {
-			return "", errCrash
+			return errCrash
+		}
+		moves[o.folder] = append(moves[o.folder], m.uid)
+	}
+	for _, decision := range []string{Processed, Rejected} {
+		moved := moves[decision]
+		if len(moved) == 0 {
+			continue
+		}
+		folder := w.cfg.ProcessedFolder
+		if decision == Rejected {
+			folder = w.cfg.RejectedFolder
+		}
+		if err := s.move(moved, folder); err != nil {
+			return err
+		}
+		for range moved {
+			if w.crashed(stepMoved) {
+				return errCrash
+			}
+		}
+		if decision == Processed {
+			st.Processed += len(moved)
+		} else {
+			st.Rejected += len(moved)
 		}
 	}
-	folder := w.cfg.ProcessedFolder
-	if o.folder == Rejected {
-		folder = w.cfg.RejectedFolder
-	}
-	if err := s.move(m.uid, folder); err != nil {
-		return "", err
-	}
-	if w.crashed(stepMoved) {
-		return "", errCrash
-	}
-	return o.folder, nil
+	return nil
 }
 
-// handle fetches a message and calls the Handler. ok is false when the message
-// stays in the mailbox for the next pass.
-func (w *Watcher) handle(ctx context.Context, s *session, log *slog.Logger, m listed) (o outcome, ok bool, err error) {
+// handle calls the Handler on a message, whose body (unless it is too large to
+// fetch) is in bodies. ok is false when the message stays in the mailbox for the
+// next pass.
+func (w *Watcher) handle(ctx context.Context, s *session, log *slog.Logger, m listed, bodies map[imap.UID][]byte) (o outcome, ok bool, err error) {
 	if m.size > MaxMessageBytes {
 		log.Warn("inbox: rejecting a message too large to load", "size", m.size)
 		return outcome{Rejected, fmt.Sprintf("too large: %d bytes, the limit is %d", m.size, MaxMessageBytes)}, true, nil
 	}
-	raw, err := s.fetch(m.uid)
-	if errors.Is(err, errGone) {
+	raw, found := bodies[m.uid]
+	if !found {
 		log.Info("inbox: message vanished before it was fetched")
 		return outcome{}, false, nil
-	} else if err != nil {
-		return outcome{}, false, err
 	}
 	if len(raw) > MaxMessageBytes {
 		log.Warn("inbox: rejecting a message larger than the server said", "size", m.size)

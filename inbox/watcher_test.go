@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,64 @@ func TestHandlerErrorLeavesTheMessageForTheNextPass(t *testing.T) {
 		t.Errorf("second pass (-want +got):\n%s", diff)
 	}
 	checkFolders(t, srv, map[string][]string{"INBOX": nil, "Processed": {"fine", "fail once", "panic"}})
+}
+
+// TestPassWorksInBatches: 250 messages take three batches, each one UID FETCH of
+// the bodies still to handle and one UID MOVE per folder; a message whose outcome
+// an earlier run recorded is moved without being fetched or handled.
+func TestPassWorksInBatches(t *testing.T) {
+	srv := startMemServer(t, capsMove)
+	var processed, rejected []string
+	for i := 1; i <= 250; i++ {
+		s := fmt.Sprintf("mail %d", i)
+		if i%7 == 0 {
+			s = "reject " + s
+		}
+		srv.Append(t, "INBOX", testMail(s))
+		switch {
+		case i == 120: // handled by an earlier run, below
+			rejected = append(rejected, s)
+		case i%7 == 0:
+			rejected = append(rejected, s)
+		default:
+			processed = append(processed, s)
+		}
+	}
+	rdb := testredis.Start(t)
+	var handled []string // the recorder would block after 100
+	w := newTestWatcher(t, srv.config(), rdb, HandlerFunc(func(_ context.Context, _ string, m *Message) (Decision, error) {
+		s := subjectOf(m.Raw)
+		handled = append(handled, s)
+		if strings.HasPrefix(s, "reject") {
+			return Decision{Folder: Rejected, Reason: s}, nil
+		}
+		return Decision{Folder: Processed}, nil
+	}))
+	if _, err := w.done.record(context.Background(), "INBOX", uidValidity(t, srv), 120, outcome{Rejected, "earlier"}); err != nil {
+		t.Fatal(err)
+	}
+	traffic := &traceWriter{} // locked: the client writes to it as it sends and as it reads
+	traffic.record()
+	w.debug = traffic
+	st, err := w.Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Stats{Seen: 250, Processed: len(processed), Rejected: len(rejected)}, st); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
+	}
+	if len(handled) != 249 || slices.Contains(handled, "mail 120") {
+		t.Errorf("handled %d messages (mail 120 among them: %v), want 249 without it", len(handled), slices.Contains(handled, "mail 120"))
+	}
+	checkFolders(t, srv, map[string][]string{"INBOX": nil, "Processed": processed, "Rejected": rejected})
+	out := traffic.stop()
+	if n := strings.Count(out, "BODY.PEEK[]"); n != 3 {
+		t.Errorf("%d body fetches, want 3", n)
+	}
+	// The commands, not the "OK UID MOVE completed" replies.
+	if n := strings.Count(out, " UID MOVE ") - strings.Count(out, "OK UID MOVE"); n != 6 {
+		t.Errorf("%d UID MOVEs, want 6", n)
+	}
 }
 
 func TestMoveWithoutMOVEUsesCopyAndUIDExpunge(t *testing.T) {
