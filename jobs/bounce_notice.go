@@ -98,17 +98,14 @@ const bounceAuditDepth = 1000
 // notice; a missing invitation or partner, or a notice the SMTP server refuses for
 // good, is not retried.
 func (n *BounceNotifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var p BounceNoticePayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("jobs: %s: bad payload %q: %w: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
-	}
-	if p.InvitationID == "" {
-		return fmt.Errorf("jobs: %s: bad payload %q: no invitation id: %w", t.Type(), t.Payload(), asynq.SkipRetry)
-	}
-	log := n.log.With("invitation_id", p.InvitationID, "task", t.Type())
-	inv, err := n.store.Invitation(ctx, p.InvitationID)
+	id, err := invitationIDOf(t)
 	if err != nil {
-		return fmt.Errorf("jobs: bounce notice of %s: %w", p.InvitationID, permanentIfGone(err))
+		return err
+	}
+	log := n.log.With("invitation_id", id, "task", t.Type())
+	inv, err := n.store.Invitation(ctx, id)
+	if err != nil {
+		return fmt.Errorf("jobs: bounce notice of %s: %w", id, permanentIfGone(err))
 	}
 	if inv.Status != partnerships.StatusBounced {
 		log.Info("invitation not bounced, no notice", "status", inv.Status)

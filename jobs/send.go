@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,19 +41,16 @@ func NewSender(store *partnerships.Store, tpl *templates.Set, mail Mailer, ring 
 
 // ProcessTask implements asynq.Handler.
 func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var p SendInvitationPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("jobs: %s: bad payload %q: %w: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
+	id, err := invitationIDOf(t)
+	if err != nil {
+		return err
 	}
-	if p.InvitationID == "" {
-		return fmt.Errorf("jobs: %s: bad payload %q: no invitation id: %w", t.Type(), t.Payload(), asynq.SkipRetry)
-	}
-	log := s.log.With("invitation_id", p.InvitationID, "task", t.Type())
-	inv, err := s.store.Invitation(ctx, p.InvitationID)
+	log := s.log.With("invitation_id", id, "task", t.Type())
+	inv, err := s.store.Invitation(ctx, id)
 	if errors.Is(err, partnerships.ErrNotFound) {
-		return fmt.Errorf("jobs: send invitation %s: %w: %w", p.InvitationID, err, asynq.SkipRetry)
+		return fmt.Errorf("jobs: send invitation %s: %w: %w", id, err, asynq.SkipRetry)
 	} else if err != nil {
-		return fmt.Errorf("jobs: send invitation %s: %w", p.InvitationID, err)
+		return fmt.Errorf("jobs: send invitation %s: %w", id, err)
 	}
 	if inv.Status != partnerships.StatusPending {
 		log.Info("invitation not pending, nothing to send", "status", inv.Status)

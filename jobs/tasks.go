@@ -54,3 +54,18 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	}
 	return min(d, 2*time.Hour)
 }
+
+// invitationIDOf reads the invitation id of a task whose payload names one
+// (invitation:send, invitation:bounce-notice); a bad payload is never retried.
+func invitationIDOf(t *asynq.Task) (string, error) {
+	var p struct {
+		InvitationID string `json:"invitation_id"`
+	}
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return "", fmt.Errorf("jobs: %s: bad payload %q: %w: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
+	}
+	if p.InvitationID == "" {
+		return "", fmt.Errorf("jobs: %s: bad payload %q: no invitation id: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+	}
+	return p.InvitationID, nil
+}

@@ -230,6 +230,12 @@ func (s *Store) MarkSent(ctx context.Context, id, messageID string) (Invitation,
 // pending or sent → failed with the reason (cut to 1000 bytes), audited. Any other
 // status returns the invitation with an error wrapping ErrNotOpen.
 func (s *Store) MarkFailed(ctx context.Context, id, reason string) (Invitation, error) {
+	return s.closeWithReason(ctx, markFailedScript, id, reason)
+}
+
+// closeWithReason runs sc, one of the scripts that end an open invitation with a
+// reason (mark_failed, mark_bounced), on invitation id.
+func (s *Store) closeWithReason(ctx context.Context, sc *script, id, reason string) (Invitation, error) {
 	c, err := CustomerOfInvitation(id)
 	if err != nil {
 		return Invitation{}, err
@@ -238,7 +244,7 @@ func (s *Store) MarkFailed(ctx context.Context, id, reason string) (Invitation, 
 	if reason == "" {
 		return Invitation{}, invalid("reason", "must not be empty")
 	}
-	r, err := s.run(ctx, markFailedScript, []string{invitationKey(c, id), auditKey(c)},
+	r, err := s.run(ctx, sc, []string{invitationKey(c, id), auditKey(c)},
 		id, reason, msString(s.nowMS()))
 	return invitationReply(r, err)
 }
