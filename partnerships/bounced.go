@@ -13,5 +13,5 @@ const ActionInvitationBounced = "invitation.bounced"
 // already bounced is returned unchanged without error (a bounce may arrive twice).
 // Any other status returns the invitation with an error wrapping ErrNotOpen.
 func (s *Store) MarkBounced(ctx context.Context, id, reason string) (Invitation, error) {
-	return s.closeWithReason(ctx, markBouncedScript, id, reason)
+	return s.closeWithReason(ctx, id, reason, StatusBounced, ActionInvitationBounced, true)
 }

@@ -161,7 +161,7 @@ func exerciseAllScripts(t *testing.T, e *env) {
 		t.Errorf("idempotent CreateInvitation = %s, %v; want %s", b.ID, err, a.ID)
 	}
 
-	// Bounces: mark_bounced, record_hard_bounce and lift_suppression (after the
+	// Bounces: close_open (bounced), record_hard_bounce and lift_suppression (after the
 	// reads above, so their counts stay as they are).
 	bounced := e.invite(p.ID, "admin@fabrikam.example", Reseller)
 	if got, err := e.s.MarkBounced(ctx, bounced.ID, "550 5.1.1 user unknown"); err != nil || got.Status != StatusBounced {

@@ -230,12 +230,13 @@ func (s *Store) MarkSent(ctx context.Context, id, messageID string) (Invitation,
 // pending or sent → failed with the reason (cut to 1000 bytes), audited. Any other
 // status returns the invitation with an error wrapping ErrNotOpen.
 func (s *Store) MarkFailed(ctx context.Context, id, reason string) (Invitation, error) {
-	return s.closeWithReason(ctx, markFailedScript, id, reason)
+	return s.closeWithReason(ctx, id, reason, StatusFailed, ActionInvitationFailed, false)
 }
 
-// closeWithReason runs sc, one of the scripts that end an open invitation with a
-// reason (mark_failed, mark_bounced), on invitation id.
-func (s *Store) closeWithReason(ctx context.Context, sc *script, id, reason string) (Invitation, error) {
+// closeWithReason ends open invitation id with status and reason, audited as
+// action (scripts/close_open.lua). again says whether an invitation already in
+// status is a success (true) or ErrNotOpen (false).
+func (s *Store) closeWithReason(ctx context.Context, id, reason string, status Status, action string, again bool) (Invitation, error) {
 	c, err := CustomerOfInvitation(id)
 	if err != nil {
 		return Invitation{}, err
@@ -244,12 +245,16 @@ func (s *Store) closeWithReason(ctx context.Context, sc *script, id, reason stri
 	if reason == "" {
 		return Invitation{}, invalid("reason", "must not be empty")
 	}
-	r, err := s.run(ctx, sc, []string{invitationKey(c, id), auditKey(c)},
-		id, reason, msString(s.nowMS()))
+	againFlag := "0"
+	if again {
+		againFlag = "1"
+	}
+	r, err := s.run(ctx, closeOpenScript, []string{invitationKey(c, id), auditKey(c)},
+		id, reason, msString(s.nowMS()), string(status), action, againFlag)
 	return invitationReply(r, err)
 }
 
-// invitationReply decodes the invitation mark_sent and mark_failed return, with
+// invitationReply decodes the invitation mark_sent and close_open return, with
 // success and with a refusal alike.
 func invitationReply(r reply, err error) (Invitation, error) {
 	if len(r.values) == 0 {

@@ -79,13 +79,12 @@ var (
 	releaseEmailScript     = loadScript("release_email")
 	createInvitationScript = loadScript("create_invitation")
 	markSentScript         = loadScript("mark_sent")
-	markFailedScript       = loadScript("mark_failed")
 	acceptScript           = loadScript("accept")
 	declineScript          = loadScript("decline")
 )
 
 var (
-	markBouncedScript      = loadScript("mark_bounced")
+	closeOpenScript        = loadScript("close_open")
 	recordHardBounceScript = loadScript("record_hard_bounce")
 	liftSuppressionScript  = loadScript("lift_suppression")
 )
