@@ -77,3 +77,22 @@ func Do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 		t.Fatalf("%v (page %s)", err, loc)
 	}
 }
+
+// WaitText waits until the first element sel matches has text want: after a click
+// that navigates, the old page may still be there for a moment.
+func WaitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var got string
+	for time.Now().Before(deadline) {
+		step, cancel := context.WithTimeout(ctx, time.Second)
+		s, err := chromedp.Run(step, chromedp.Text(chromedp.CSS(sel)))
+		cancel()
+		if err == nil && s == want {
+			return
+		}
+		got = s
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("text of %s is %q, want %q", sel, got, want)
+}
