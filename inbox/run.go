@@ -79,11 +79,23 @@ func (w *Watcher) serve(ctx context.Context, connected func()) error {
 		case <-s.newMail:
 		default:
 		}
-		if _, err := w.process(ctx, s); err != nil {
+		st, err := w.process(ctx, s)
+		if err != nil {
 			return err
 		}
+		if st.Seen > st.Retried {
+			// Something was handled: look again before waiting, so mail whose
+			// notice came while the pass ran is never left for the next one.
+			continue
+		}
+		// Messages left for later (a temporary handler error) are tried again
+		// after PollInterval, not only when new mail comes.
+		wait := w.cfg.IdleRefresh
+		if st.Retried > 0 {
+			wait = w.cfg.PollInterval
+		}
 		if idle {
-			err = w.idle(ctx, s)
+			err = w.idle(ctx, s, wait)
 		} else {
 			err = w.poll(ctx, s)
 		}
@@ -95,14 +107,14 @@ func (w *Watcher) serve(ctx context.Context, connected func()) error {
 
 var errClosed = errors.New("inbox: the server closed the connection")
 
-// idle waits in IDLE until the server reports new mail, IdleRefresh passes, the
+// idle waits in IDLE until the server reports new mail, wait passes, the
 // connection drops or ctx ends.
-func (w *Watcher) idle(ctx context.Context, s *session) error {
+func (w *Watcher) idle(ctx context.Context, s *session, wait time.Duration) error {
 	cmd, err := s.c.Idle()
 	if err != nil {
 		return fmt.Errorf("inbox: IDLE: %w", err)
 	}
-	t := time.NewTimer(w.cfg.IdleRefresh)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	closed := false
 	select {

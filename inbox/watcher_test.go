@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -406,4 +407,30 @@ func uidValidity(t testing.TB, srv *memServer) uint32 {
 		t.Fatal(err)
 	}
 	return d.UIDValidity
+}
+
+// TestRunRetriesWithoutNewMail: a message left for later by a temporary handler
+// error is tried again after PollInterval while idling, not only when more mail comes.
+func TestRunRetriesWithoutNewMail(t *testing.T) {
+	srv := startMemServer(t, capsMove)
+	cfg := srv.config()
+	cfg.PollInterval = 100 * time.Millisecond
+	var mu sync.Mutex
+	calls := 0
+	w := newTestWatcher(t, cfg, testredis.Start(t), HandlerFunc(func(context.Context, string, *Message) (Decision, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if calls++; calls == 1 {
+			return Decision{}, errors.New("database is down")
+		}
+		return Decision{Folder: Processed}, nil
+	}))
+	srv.Append(t, "INBOX", testMail("fail once"))
+	runWatcher(t, w)
+	eventually(t, 3*time.Second, "retried and moved", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return calls == 2 && len(srv.Mailbox(t, "INBOX")) == 0
+	})
+	checkFolders(t, srv, map[string][]string{"INBOX": nil, "Processed": {"fail once"}})
 }
