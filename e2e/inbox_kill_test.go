@@ -191,12 +191,15 @@ func TestInboxKilledAtAnyPoint(t *testing.T) {
 	left, _ := countMailbox(dc.Addr, dc.User, dc.Password, "INBOX")
 	t.Logf("%d kills (%d while processing: connected, with mail left), %d messages left for the last run", kills, killsAtWork, left)
 
-	// The last run goes on until INBOX is empty, then stops on SIGTERM.
+	// The last run goes on until it watches an empty INBOX, then stops on SIGTERM
+	// (sent only once it watches: before its signal handler is set, SIGTERM would
+	// end it the default way).
 	current = startInbox()
 	wait := time.Now().Add(60 * time.Second)
 	for {
+		b, _ := os.ReadFile(logs[len(logs)-1])
 		in, err := countMailbox(dc.Addr, dc.User, dc.Password, "INBOX")
-		if err == nil && in == 0 {
+		if err == nil && in == 0 && strings.Contains(string(b), `"msg":"inbox: watching"`) {
 			break
 		}
 		if time.Now().After(wait) {
