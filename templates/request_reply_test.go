@@ -2,7 +2,6 @@ package templates
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,10 +28,7 @@ func TestGoldenRequestReply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			base := filepath.Join("testdata", "request-reply."+loc+".golden")
-			for ext, got := range map[string]string{".subject": m.Subject + "\n", ".txt": m.Text, ".html": m.HTML} {
-				compareGolden(t, base+ext, got)
-			}
+			compareMessage(t, "request-reply."+loc, m)
 		})
 	}
 }

@@ -44,12 +44,18 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				base := filepath.Join("testdata", "invitation."+string(typ)+"."+loc+".golden")
-				for ext, got := range map[string]string{".subject": m.Subject + "\n", ".txt": m.Text, ".html": m.HTML} {
-					compareGolden(t, base+ext, got)
-				}
+				compareMessage(t, "invitation."+string(typ)+"."+loc, m)
 			})
 		}
+	}
+}
+
+// compareMessage compares m's subject, text and HTML with testdata/<name>.golden.*.
+func compareMessage(t *testing.T, name string, m Message) {
+	t.Helper()
+	base := filepath.Join("testdata", name+".golden")
+	for ext, got := range map[string]string{".subject": m.Subject + "\n", ".txt": m.Text, ".html": m.HTML} {
+		compareGolden(t, base+ext, got)
 	}
 }
 
