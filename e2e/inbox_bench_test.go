@@ -34,11 +34,7 @@ func BenchmarkIngestFromDovecot(b *testing.B) {
 	rdb := rs.Client()
 	store := partnerships.NewStore(rdb)
 	_, customer := seedRequestCustomer(b, store, n)
-	tpl := readRequestTemplate(b)
-	raws := make([][]byte, n)
-	for i := range n {
-		raws[i] = requestMail(b, tpl, i+1)
-	}
+	raws := requestMails(b, n)
 
 	client := asynq.NewClient(asynq.RedisClientOpt{Addr: rs.Addr})
 	b.Cleanup(func() { client.Close() })

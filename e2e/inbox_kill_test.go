@@ -65,6 +65,16 @@ func requestMail(tb testing.TB, template []byte, i int) []byte {
 	).Replace(string(template)))
 }
 
+// requestMails returns n request mails, the i-th asking for user i.
+func requestMails(tb testing.TB, n int) [][]byte {
+	tpl := readRequestTemplate(tb)
+	raws := make([][]byte, n)
+	for i := range n {
+		raws[i] = requestMail(tb, tpl, i+1)
+	}
+	return raws
+}
+
 func readRequestTemplate(tb testing.TB) []byte {
 	tb.Helper()
 	b, err := os.ReadFile("../requests/testdata/single.eml")
@@ -95,11 +105,7 @@ func TestInboxKilledAtAnyPoint(t *testing.T) {
 	store := partnerships.NewStore(rdb)
 	partner, customer := seedRequestCustomer(t, store, n)
 
-	tpl := readRequestTemplate(t)
-	raws := make([][]byte, n)
-	for i := range n {
-		raws[i] = requestMail(t, tpl, i+1)
-	}
+	raws := requestMails(t, n)
 	appendAll(t, dc.Addr, dc.User, dc.Password, "INBOX", raws)
 	if c, err := countMailbox(dc.Addr, dc.User, dc.Password, "INBOX"); err != nil || c != n {
 		t.Fatalf("INBOX holds %d (%v) before the run, want %d", c, err, n)
