@@ -39,7 +39,7 @@ func BenchmarkIngestFromDovecot(b *testing.B) {
 	client := asynq.NewClient(asynq.RedisClientOpt{Addr: rs.Addr})
 	b.Cleanup(func() { client.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	router := mailroom.New(mailroom.Config{Address: inboxAddress, TrustedAuthServ: []string{trustedAuthServ}, InviteTTL: 14 * 24 * 3600},
+	router := mailroom.New(mailroom.Config{Address: inboxAddress, TrustedAuthServ: []string{trustedAuthServ}, InviteTTL: 14 * 24 * time.Hour},
 		store, jobs.NewEnqueuer(client), log)
 	// The share of the pass spent in the router (Redis: partner, user, invitation,
 	// two enqueues) rather than in IMAP (list, fetch, move) and the outcome record.

@@ -38,7 +38,7 @@ func (s *system) startInbox() *mailbox {
 func (s *system) watch(addr, user, password string) *mailbox {
 	t := s.t
 	t.Helper()
-	router := mailroom.New(mailroom.Config{Address: inboxAddress, TrustedAuthServ: []string{trustedAuthServ}, InviteTTL: 14 * 24 * 3600},
+	router := mailroom.New(mailroom.Config{Address: inboxAddress, TrustedAuthServ: []string{trustedAuthServ}, InviteTTL: 14 * 24 * time.Hour},
 		s.store, s.enq, s.log)
 	w, err := inbox.NewWatcher(inbox.Config{Addr: addr, TLS: inbox.TLSNone, Username: user, Password: password},
 		s.rdb, router, s.log)

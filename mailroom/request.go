@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"time"
 
 	"github.com/partnerlink/partnerlink/inbox"
 	"github.com/partnerlink/partnerlink/jobs"
@@ -53,7 +52,7 @@ func (r *Router) request(ctx context.Context, log *slog.Logger, key string, m *i
 	for _, req := range parsed.Requests {
 		inv, err := r.store.CreateInvitation(ctx, partnerships.NewInvitation{
 			PartnerID: partner.ID, Email: req.CustomerEmail, Type: req.Type, Roles: req.Roles,
-			Locale: req.Locale, Message: req.Message, TTL: time.Duration(r.cfg.InviteTTL) * time.Second,
+			Locale: req.Locale, Message: req.Message, TTL: r.cfg.InviteTTL,
 			UserAgent: "email", IdempotencyKey: key + "#" + req.File + "#" + strconv.Itoa(req.Line),
 		})
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/partnerlink/partnerlink/bounces"
 	"github.com/partnerlink/partnerlink/inbox"
@@ -21,7 +22,7 @@ type Config struct {
 	// count (the receiving mail servers of Address).
 	TrustedAuthServ []string
 	// InviteTTL is how long invitations requested by mail stay valid.
-	InviteTTL int64 // seconds
+	InviteTTL time.Duration
 }
 
 // Router is the inbox.Handler of partnerlink's inbox.

@@ -37,7 +37,7 @@ func newEnv(t *testing.T) *env {
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: srv.Addr})
 	t.Cleanup(func() { insp.Close() })
 	e := &env{t: t, store: store, insp: insp}
-	e.router = New(Config{Address: "requests@partnerlink.example", TrustedAuthServ: []string{"mx.partnerlink.example"}, InviteTTL: 3600},
+	e.router = New(Config{Address: "requests@partnerlink.example", TrustedAuthServ: []string{"mx.partnerlink.example"}, InviteTTL: time.Hour},
 		store, jobs.NewEnqueuer(client), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
 	var err error

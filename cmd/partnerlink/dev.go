@@ -226,7 +226,7 @@ Press Ctrl-C to stop.
 
 // watchInbox runs the inbox watcher on dev's IMAP server until close.
 func (d *devSystem) watchInbox(ctx context.Context, store *partnerships.Store, enq *jobs.Enqueuer, cfg config, log *slog.Logger) error {
-	router := mailroom.New(mailroom.Config{Address: "partnerlink@" + devDomain, InviteTTL: int64(cfg.InviteTTL.Seconds())},
+	router := mailroom.New(mailroom.Config{Address: "partnerlink@" + devDomain, InviteTTL: cfg.InviteTTL},
 		store, enq, log.With("component", "mailroom"))
 	w, err := inbox.NewWatcher(inbox.Config{
 		Addr: d.imap.Addr(), TLS: inbox.TLSNone, Username: devIMAPUser, Password: devIMAPPassword,

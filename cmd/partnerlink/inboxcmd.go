@@ -69,5 +69,5 @@ func mailroomConfig(cfg config) (mailroom.Config, error) {
 			trusted = append(trusted, t)
 		}
 	}
-	return mailroom.Config{Address: a.Address, TrustedAuthServ: trusted, InviteTTL: int64(cfg.InviteTTL.Seconds())}, nil
+	return mailroom.Config{Address: a.Address, TrustedAuthServ: trusted, InviteTTL: cfg.InviteTTL}, nil
 }
