@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerlink/partnerlink/agreements"
+	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/ratelimit"
@@ -18,9 +19,11 @@ import (
 	"github.com/partnerlink/partnerlink/tokens"
 )
 
-// Enqueuer queues the send of an invitation; *jobs.Enqueuer is one.
+// Enqueuer queues work for the worker; *jobs.Enqueuer is one.
 type Enqueuer interface {
 	SendInvitation(ctx context.Context, invitationID string) error
+	// Notify queues telling a partner or a customer about ev.
+	Notify(ctx context.Context, ev jobs.Event) error
 }
 
 // Deps are what the server works with. All are required but RDB, which is needed
