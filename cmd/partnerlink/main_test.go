@@ -130,6 +130,7 @@ var commandFlags = map[string][]string{
 	"inbox":              {"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level", "once"},
 	"dev-mail":           {"imap-addr", "file", "from", "to", "subject", "body"},
 	"queues":             {"redis-url", "failed"},
+	"health":             {"url", "timeout"},
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)
