@@ -7,7 +7,9 @@
 -- ARGV[1] acting user's email     ARGV[2] now ms              ARGV[3] partner id
 -- ARGV[4] customer id             ARGV[5] IP                  ARGV[6] user agent
 -- Reply: {code, detail} or {'OK', '', roles removed, types, since ms}
-local users, rel, audit = KEYS[1], KEYS[2], KEYS[3]
+local users = KEYS[1]
+local rel = KEYS[2]
+local audit = KEYS[3]
 
 -- include: admin
 

@@ -9,15 +9,19 @@
 -- ARGV[4] acceptance id the caller read ('' none)   ARGV[5] IP   ARGV[6] user agent
 -- Reply: {code, detail} or {'OK', ''}
 
+local rel = KEYS[1]
+local cur = KEYS[2]
+local audit = KEYS[3]
+
 -- include: signed
 
-local refusal = signed_refusal(KEYS[1], KEYS[2], ARGV[4], ARGV[3], ARGV[1])
+local refusal = signed_refusal(rel, cur, ARGV[4], ARGV[3], ARGV[1])
 if refusal then
   return refusal
 end
 
 -- Writes.
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', 10000, '*',
+redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
   'at', ARGV[2], 'action', 'agreement.requested', 'actor', ARGV[1],
   'partner_id', ARGV[1], 'ip', ARGV[5], 'user_agent', ARGV[6],
   'detail', 'version=' .. ARGV[3])

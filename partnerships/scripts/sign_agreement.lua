@@ -12,7 +12,12 @@
 -- ARGV[6] agreement version   ARGV[7] locale   ARGV[8] SHA-256 hex
 -- ARGV[9] IP   ARGV[10] user agent   ARGV[11] acceptance id the caller read ('' none)
 -- Reply: {code, detail} or {'OK', '', user role}
-local users, rel, cur, acc, accs, audit = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local users = KEYS[1]
+local rel = KEYS[2]
+local cur = KEYS[3]
+local acc = KEYS[4]
+local accs = KEYS[5]
+local audit = KEYS[6]
 
 -- include: admin
 -- include: signed
