@@ -105,6 +105,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
+	// Customer portal (portal_routes.go).
+	s.portalRoutes(p)
 }
 
 // ServeHTTP implements http.Handler.
