@@ -55,6 +55,14 @@ const (
 
 func newPortalEnv(t *testing.T) *portalEnv {
 	t.Helper()
+	return newPortalEnvWith(t, Config{})
+}
+
+// newPortalEnvWith is newPortalEnv with the server configured by cfg (its
+// InviteTTL is 14 days).
+func newPortalEnvWith(t *testing.T, cfg Config) *portalEnv {
+	t.Helper()
+	cfg.InviteTTL = 14 * 24 * time.Hour
 	redisSrv := testredis.Start(t)
 	e := &portalEnv{t: t, ctx: context.Background(), rdb: redisSrv.Client(), lib: agreements.Sample()}
 	e.store = partnerships.NewStore(e.rdb)
@@ -81,7 +89,7 @@ func newPortalEnv(t *testing.T) *portalEnv {
 	t.Cleanup(func() { client.Close() })
 	e.insp = asynq.NewInspector(conn)
 	t.Cleanup(func() { e.insp.Close() })
-	e.srv, err = New(Config{InviteTTL: 14 * 24 * time.Hour}, Deps{
+	e.srv, err = New(cfg, Deps{
 		Store: e.store, Tokens: e.ring, Agreements: e.lib, Templates: tpl, Links: lb,
 		Enqueuer: jobs.NewEnqueuer(client), Logger: slog.New(slog.DiscardHandler), RDB: e.rdb,
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/ratelimit"
 	"github.com/partnerlink/partnerlink/tokens"
 )
 
@@ -281,4 +282,22 @@ func TestRemoveRolesPage(t *testing.T) {
 func sessionKeyOf(t *testing.T, e *portalEnv, c *http.Cookie) string {
 	t.Helper()
 	return "pl:{portal}:session:" + sha256Hex(c.Value)
+}
+
+// Sign-in requests take from the per-address link limit: past it, a 429 and no
+// email, whoever the address asks for.
+func TestSignInRateLimited(t *testing.T) {
+	e := newPortalEnvWith(t, Config{LinkLimit: ratelimit.Limit{Rate: 2, Per: time.Hour, Burst: 2}})
+	for i, want := range []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests} {
+		resp, _ := e.do("POST", "/portal/signin", url.Values{"email": {envAdmin}})
+		if resp.StatusCode != want {
+			t.Errorf("request %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+		if want == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if n := len(e.tasks(jobs.TypeSignInLink)); n != 2 {
+		t.Errorf("%d sign-in emails queued, want 2", n)
+	}
 }
