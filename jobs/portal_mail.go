@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -58,13 +59,25 @@ type AgreementRequestPayload struct {
 // AgreementSubject is the subject of an agreement token: the relationship.
 func AgreementSubject(customerID, partnerID string) string { return customerID + "/" + partnerID }
 
-// NewSignInLinkTask returns the task that emails p's sign-in link. Its TaskID is
-// the token's, so the same link is never queued twice.
+// NewSignInLinkTask returns the task that emails p's sign-in link. Its TaskID names
+// the admin and the minute the link was issued in, so an admin gets at most one
+// sign-in email a minute however often it is asked for.
 func NewSignInLinkTask(p SignInLinkPayload) (*asynq.Task, error) {
 	if p.Email == "" || p.CustomerID == "" || p.Token.ID == "" {
 		return nil, fmt.Errorf("jobs: sign-in link: email, customer and token are required")
 	}
-	return portalTask(TypeSignInLink, "signin-link:"+p.Token.ID, p, time.Until(p.Token.ExpiresAt))
+	return portalTask(TypeSignInLink, signInTaskID(p), p, time.Until(p.Token.ExpiresAt))
+}
+
+func signInTaskID(p SignInLinkPayload) string {
+	return "signin-link:" + p.Email + ":" + strconv.FormatInt(p.Token.IssuedAt.Unix()/60, 10)
+}
+
+// agreementRequestTaskID names the admin, the relationship and the hour the request
+// was made in: a partner's repeated requests email each admin at most once an hour.
+func agreementRequestTaskID(p AgreementRequestPayload) string {
+	return "agreement-request:" + p.CustomerID + ":" + p.PartnerID + ":" + p.Email + ":" +
+		strconv.FormatInt(p.Token.IssuedAt.Unix()/3600, 10)
 }
 
 // NewAgreementRequestTask returns the task that emails p's agreement request.
@@ -72,7 +85,7 @@ func NewAgreementRequestTask(p AgreementRequestPayload) (*asynq.Task, error) {
 	if p.Email == "" || p.CustomerID == "" || p.PartnerID == "" || p.Token.ID == "" {
 		return nil, fmt.Errorf("jobs: agreement request: email, customer, partner and token are required")
 	}
-	return portalTask(TypeAgreementRequest, "agreement-request:"+p.Token.ID, p, 24*time.Hour)
+	return portalTask(TypeAgreementRequest, agreementRequestTaskID(p), p, time.Hour)
 }
 
 func portalTask(typ, id string, payload any, retention time.Duration) (*asynq.Task, error) {
@@ -89,22 +102,25 @@ func portalTask(typ, id string, payload any, retention time.Duration) (*asynq.Ta
 	), nil
 }
 
-// SendSignInLink enqueues the sign-in email of p.
+// SendSignInLink enqueues the sign-in email of p. Within the minute of another
+// link to the same admin it returns an error wrapping ErrAlreadyQueued.
 func (e *Enqueuer) SendSignInLink(ctx context.Context, p SignInLinkPayload) error {
 	task, err := NewSignInLinkTask(p)
 	if err != nil {
 		return err
 	}
-	return e.enqueue(ctx, task, "signin-link:"+p.Token.ID)
+	return e.enqueue(ctx, task, signInTaskID(p))
 }
 
-// SendAgreementRequest enqueues the agreement request email of p.
+// SendAgreementRequest enqueues the agreement request email of p. Within the hour
+// of another to the same admin for the same partner it returns an error wrapping
+// ErrAlreadyQueued.
 func (e *Enqueuer) SendAgreementRequest(ctx context.Context, p AgreementRequestPayload) error {
 	task, err := NewAgreementRequestTask(p)
 	if err != nil {
 		return err
 	}
-	return e.enqueue(ctx, task, "agreement-request:"+p.Token.ID)
+	return e.enqueue(ctx, task, agreementRequestTaskID(p))
 }
 
 func (e *Enqueuer) enqueue(ctx context.Context, task *asynq.Task, id string) error {

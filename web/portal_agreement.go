@@ -188,7 +188,7 @@ type agreementRequestResponse struct {
 	CustomerID       string    `json:"customer_id"`
 	PartnerID        string    `json:"partner_id"`
 	AgreementVersion string    `json:"agreement_version"`
-	Recipients       int       `json:"recipients"` // admins emailed
+	Recipients       int       `json:"recipients"` // admins emailed (at most once an hour each)
 	ExpiresAt        time.Time `json:"expires_at"` // of the links
 }
 
@@ -237,7 +237,7 @@ func (s *Server) requestAgreement(w http.ResponseWriter, r *http.Request) {
 	for _, a := range admins {
 		p := jobs.AgreementRequestPayload{Email: a.Email, CustomerID: customerID, PartnerID: partner.ID, Version: doc.Version, Locale: body.Locale,
 			Token: jobs.LinkToken{ID: tokens.NewID(), IssuedAt: now, ExpiresAt: expires}}
-		if err := s.Enqueuer.SendAgreementRequest(r.Context(), p); err != nil {
+		if err := s.Enqueuer.SendAgreementRequest(r.Context(), p); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 			s.Logger.Error("agreement request not queued", "customer_id", customerID, "partner_id", partner.ID, "err", err)
 			writeError(w, http.StatusServiceUnavailable, "partnerlink could not queue the emails; try again shortly", nil)
 			return

@@ -47,11 +47,15 @@ func (s *Server) requestSignIn(w http.ResponseWriter, r *http.Request) {
 		now := time.Now().UTC().Truncate(time.Second)
 		p := jobs.SignInLinkPayload{Email: u.Email, CustomerID: u.CustomerID, Locale: lang,
 			Token: jobs.LinkToken{ID: tokens.NewID(), IssuedAt: now, ExpiresAt: now.Add(SignInTTL)}}
-		if err := s.Enqueuer.SendSignInLink(r.Context(), p); err != nil {
+		switch err := s.Enqueuer.SendSignInLink(r.Context(), p); {
+		case errors.Is(err, jobs.ErrAlreadyQueued):
+			s.Logger.Info("sign-in link not sent: one was sent this minute", "customer_id", u.CustomerID, "ip", clientIP(r))
+		case err != nil:
 			s.refuse(w, r, lang, unavailable(err))
 			return
+		default:
+			s.Logger.Info("sign-in link queued", "customer_id", u.CustomerID, "ip", clientIP(r))
 		}
-		s.Logger.Info("sign-in link queued", "customer_id", u.CustomerID, "ip", clientIP(r))
 	case err == nil, errors.Is(err, partnerships.ErrUnknownRecipient), errors.Is(err, partnerships.ErrInvalidInput):
 		s.Logger.Info("sign-in link not sent: not an administrator", "ip", clientIP(r))
 	default:
