@@ -109,7 +109,11 @@ func (s *Server) partnerDetails(w http.ResponseWriter, r *http.Request, sess par
 		if label == "action."+ev.Action {
 			label = ev.Action
 		}
-		p.History = append(p.History, historyRow{At: ev.At, Action: label, Actor: ev.Actor, IP: ev.IP, Detail: ev.Detail, UA: ev.UserAgent, Inv: ev.InvitationID})
+		actor := ev.Actor
+		if actor == partner.ID {
+			actor = partner.Name // the partner itself (it invited, or asked for the agreement)
+		}
+		p.History = append(p.History, historyRow{At: ev.At, Action: label, Actor: actor, IP: ev.IP, Detail: ev.Detail, UA: ev.UserAgent, Inv: ev.InvitationID})
 		if ev.Action != partnerships.ActionInvitationAccepted {
 			continue
 		}
