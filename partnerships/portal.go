@@ -275,3 +275,16 @@ func (s *Store) PartnerHistory(ctx context.Context, customerID, partnerID string
 	}
 	return out, nil
 }
+
+// SignInUsed reports whether the sign-in link with token id tokenID was used (and
+// its token has not yet expired). It only reads.
+func (s *Store) SignInUsed(ctx context.Context, tokenID string) (bool, error) {
+	if len(tokenID) != 32 || strings.IndexFunc(tokenID, notToken) >= 0 {
+		return false, nil
+	}
+	n, err := s.rdb.Exists(ctx, usedSignInKey(tokenID)).Result()
+	if err != nil {
+		return false, fmt.Errorf("partnerships: read sign-in link: %w", err)
+	}
+	return n == 1, nil
+}

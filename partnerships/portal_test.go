@@ -71,6 +71,12 @@ func TestSessions(t *testing.T) {
 	if n := e.rdb.Exists(e.ctx, portalTag+"session:"+sess.ID).Val(); n != 0 {
 		t.Error("session stored under its id, not its digest")
 	}
+	if used, err := e.s.SignInUsed(e.ctx, tokenID); err != nil || !used {
+		t.Errorf("SignInUsed = %v, %v; want true", used, err)
+	}
+	if used, err := e.s.SignInUsed(e.ctx, strings.Repeat("d", 32)); err != nil || used {
+		t.Errorf("SignInUsed of an unused link = %v, %v", used, err)
+	}
 	// The same link again: refused, no second session.
 	if _, err := e.s.StartSession(e.ctx, in); !errors.Is(err, ErrTokenUsed) {
 		t.Errorf("link used twice: err = %v, want ErrTokenUsed", err)

@@ -80,6 +80,13 @@ func (s *Server) confirmSignIn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if used, err := s.Store.SignInUsed(r.Context(), claims.ID); err != nil {
+		s.refuse(w, r, lang, unavailable(err))
+		return
+	} else if used {
+		s.message(w, http.StatusGone, lang, "signin_used")
+		return
+	}
 	s.render(w, http.StatusOK, "signin_confirm", signInConfirm{page: s.page(T(lang, "signin.title"), lang),
 		Email: claims.Recipient, Action: s.Links.Path("signin", r.PathValue("token")), CSRF: s.csrfToken(w, r)})
 }

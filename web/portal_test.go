@@ -124,6 +124,9 @@ func TestSignIn(t *testing.T) {
 	if resp, page := e.do("POST", "/signin/"+token, url.Values{}); resp.StatusCode != http.StatusGone || !strings.Contains(page, "already used") {
 		t.Errorf("second POST of the link: %d\n%s", resp.StatusCode, page)
 	}
+	if resp, _ := e.do("GET", "/signin/"+token, nil); resp.StatusCode != http.StatusGone {
+		t.Errorf("GET of a used link: %d, want 410", resp.StatusCode)
+	}
 	e.unchanged("a used link", before)
 
 	// Other tokens: refused.
