@@ -124,10 +124,13 @@ func startWith(t *testing.T, cfg web.Config) *system {
 	worker := jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 4, ShutdownTimeout: 2 * time.Second}, log)
 	s.enq = jobs.NewEnqueuer(client)
 	s.log = log
-	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log),
-		jobs.Route{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(s.store, tpl, m, "partnerlink.test", log)},
-		jobs.Route{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, "partnerlink.test", log)},
-	)); err != nil {
+	routes := []jobs.Route{
+		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(s.store, tpl, m, "partnerlink.test", log)},
+		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, "partnerlink.test", log)},
+	}
+	// Customer portal: sign-in links and agreement requests.
+	routes = append(routes, jobs.NewPortalMailer(s.store, tpl, m, s.ring, lb, "partnerlink.test", log).Routes()...)
+	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log), routes...)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(worker.Shutdown)

@@ -18,6 +18,12 @@ const (
 	ActionInvitationDeclined = "invitation.declined"
 )
 
+// Customer portal (portal.go).
+const (
+	ActionRolesRemoved       = "roles.removed"       // a customer admin removed a partner's roles
+	ActionAgreementRequested = "agreement.requested" // a partner asked the customer to sign the agreement
+)
+
 // maxAuditLimit is the most events one Audit call returns.
 const maxAuditLimit = 10000
 

@@ -178,6 +178,22 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if err := e.s.LiftSuppression(ctx, "gone@fabrikam.example"); err != nil {
 		t.Errorf("LiftSuppression = %v", err)
 	}
+
+	// Customer portal: start_session, request_agreement, sign_agreement, remove_roles.
+	if _, err := e.s.StartSession(ctx, StartSessionInput{Email: "admin@fabrikam.example",
+		SignInTokenID: strings.Repeat("a", 32), SignInExpires: e.clock.Now().Add(time.Minute)}); err != nil {
+		t.Errorf("StartSession = %v", err)
+	}
+	if err := e.s.RequestAgreement(ctx, RequestAgreementInput{CustomerID: c.ID, PartnerID: p.ID, Version: "2027-01", IP: "192.0.2.1"}); err != nil {
+		t.Errorf("RequestAgreement = %v", err)
+	}
+	actor := ActorInput{CustomerID: c.ID, PartnerID: p.ID, UserEmail: "admin@fabrikam.example", IP: "192.0.2.1"}
+	if _, err := e.s.SignAgreement(ctx, SignAgreementInput{ActorInput: actor, Agreement: AgreementRef{Version: "2027-01", Locale: "en", SHA256: testAgreement.SHA256}}); err != nil {
+		t.Errorf("SignAgreement = %v", err)
+	}
+	if _, _, err := e.s.RemoveRoles(ctx, actor); err != nil {
+		t.Errorf("RemoveRoles = %v", err)
+	}
 }
 
 // scriptNames lists the embedded scripts.

@@ -17,3 +17,12 @@ var (
 	ErrUnknownRecipient = errors.New("partnerships: no customer has a user with this email address")
 	ErrSuppressed       = errors.New("partnerships: this address bounced repeatedly and is suppressed")
 )
+
+// Customer portal (portal.go).
+var (
+	ErrTokenUsed     = errors.New("partnerships: this sign-in link was already used")
+	ErrNoRoles       = errors.New("partnerships: the partner holds no roles")
+	ErrAlreadySigned = errors.New("partnerships: the customer agreement is already signed for this version")
+	// errStale: what the caller read changed before its script ran; read again.
+	errStale = errors.New("partnerships: changed meanwhile")
+)

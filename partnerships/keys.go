@@ -73,3 +73,13 @@ func relationshipKey(customerID, partnerID string) string {
 }
 func customerPartnersKey(customerID string) string { return customerTag(customerID) + "partners" }
 func auditKey(customerID string) string            { return customerTag(customerID) + "audit" }
+
+// Customer portal (portal.go). Sessions and used sign-in links live under their own
+// tag; a session names its customer, whose data its requests then read.
+//
+//	{portal}      pl:{portal}:session:<sha256 hex of the session id>  hash  customer_id, email, role, created_at; TTL 8h
+//	              pl:{portal}:signin:<token id>                      string a used sign-in link; TTL its remaining life
+const portalTag = "pl:{portal}:"
+
+func sessionKey(digest string) string     { return portalTag + "session:" + digest }
+func usedSignInKey(tokenID string) string { return portalTag + "signin:" + tokenID }

@@ -92,6 +92,14 @@ var (
 // Partner requests by email.
 var setRequestSecretScript = loadScript("set_request_secret")
 
+// Customer portal: sessions, removing roles, the agreement alone (portal.go).
+var (
+	startSessionScript     = loadScript("start_session")
+	removeRolesScript      = loadScript("remove_roles")
+	signAgreementScript    = loadScript("sign_agreement")
+	requestAgreementScript = loadScript("request_agreement")
+)
+
 // scriptErrors maps script reply codes to the package's sentinel errors.
 var scriptErrors = map[string]error{
 	"NOT_FOUND":         ErrNotFound,
@@ -102,6 +110,11 @@ var scriptErrors = map[string]error{
 	"NOT_OPEN":          ErrNotOpen,
 	"EXPIRED":           ErrExpired,
 	"NOT_ADMIN":         ErrNotAdmin,
+	// Customer portal (portal.go).
+	"USED":     ErrTokenUsed,
+	"NO_ROLES": ErrNoRoles,
+	"SIGNED":   ErrAlreadySigned,
+	"STALE":    errStale,
 }
 
 // reply is a script's answer after its code and detail.

@@ -112,6 +112,9 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Logger.Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
 		"customer_id", o.inv.CustomerID, "partner_id", o.inv.PartnerID, "ip", acc.IP)
+	// Customer portal: the accepting admin is signed in, so the partner list's
+	// links to each partner's details work at once.
+	s.startSession(w, r, acc.UserEmail)
 	s.showPartners(w, r, lang, o.customer, Tf(lang, "partners.accepted", o.partner.Name))
 }
 
@@ -121,6 +124,7 @@ type partnersPage struct {
 	CustomerName string
 	Notice       string
 	Rows         []partnerRow
+	Nav          *portalNav // customer portal: set for a signed-in admin
 }
 
 type partnerRow struct {
@@ -130,6 +134,10 @@ type partnerRow struct {
 	SignedBy         string
 	SignedAt         time.Time
 	Since            time.Time
+	// Customer portal.
+	DetailsURL     string
+	AgreementURL   string // set when the current agreement is not signed
+	AgreementStale bool   // signed, but an older version
 }
 
 func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang string, c partnerships.Customer, notice string) {
@@ -140,7 +148,8 @@ func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang strin
 	}
 	rows := make([]partnerRow, 0, len(rels))
 	for _, rel := range rels {
-		row := partnerRow{PartnerName: rel.PartnerID, Since: rel.Since}
+		row := partnerRow{PartnerName: rel.PartnerID, Since: rel.Since,
+			DetailsURL: s.Links.Path("portal", "partners", rel.PartnerID)}
 		if p, err := s.Store.Partner(r.Context(), rel.PartnerID); err == nil {
 			row.PartnerName = p.Name
 		}
@@ -155,10 +164,14 @@ func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang strin
 				row.AgreementVersion, row.SignedBy, row.SignedAt = a.AgreementVersion, a.UserEmail, a.AcceptedAt
 			}
 		}
+		if row.AgreementVersion != s.Agreements.Latest(lang).Version {
+			row.AgreementURL = s.Links.Path("portal", "partners", rel.PartnerID, "agreement")
+			row.AgreementStale = row.AgreementVersion != ""
+		}
 		rows = append(rows, row)
 	}
 	s.render(w, http.StatusOK, "partners", partnersPage{
-		page: s.page(T(lang, "partners.title"), lang), CustomerName: c.Name, Notice: notice, Rows: rows,
+		page: s.page(T(lang, "partners.title"), lang), CustomerName: c.Name, Notice: notice, Rows: rows, Nav: s.nav(w, r),
 	})
 }
 

@@ -24,6 +24,9 @@ type Enqueuer interface {
 	SendInvitation(ctx context.Context, invitationID string) error
 	// Notify queues telling a partner or a customer about ev.
 	Notify(ctx context.Context, ev jobs.Event) error
+	// Customer portal: the sign-in link and agreement request emails.
+	SendSignInLink(ctx context.Context, p jobs.SignInLinkPayload) error
+	SendAgreementRequest(ctx context.Context, p jobs.AgreementRequestPayload) error
 }
 
 // Deps are what the server works with. All are required but RDB, which is needed
@@ -102,6 +105,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
+	// Customer portal (portal_routes.go).
+	s.portalRoutes(p)
 }
 
 // ServeHTTP implements http.Handler.
