@@ -102,6 +102,9 @@ var scriptErrors = map[string]error{
 	"NOT_OPEN":          ErrNotOpen,
 	"EXPIRED":           ErrExpired,
 	"NOT_ADMIN":         ErrNotAdmin,
+	// Partner API lifecycle (api helper).
+	"RELATED":  ErrAlreadyRelated,
+	"REPLACED": ErrReplaced,
 }
 
 // reply is a script's answer after its code and detail.
@@ -148,3 +151,10 @@ func (r reply) strings() []string {
 	}
 	return out
 }
+
+// Partner API lifecycle (api helper).
+var (
+	revokeInvitationScript = loadScript("revoke_invitation")
+	resendInvitationScript = loadScript("resend_invitation")
+	endRelationshipScript  = loadScript("end_relationship")
+)
