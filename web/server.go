@@ -24,6 +24,9 @@ type Enqueuer interface {
 	SendInvitation(ctx context.Context, invitationID string) error
 	// Notify queues telling a partner or a customer about ev.
 	Notify(ctx context.Context, ev jobs.Event) error
+	// Partner API lifecycle (api helper): ResendInvitation queues send number n
+	// (≥ 2) of invitation id.
+	ResendInvitation(ctx context.Context, id string, n int) error
 }
 
 // Deps are what the server works with. All are required but RDB, which is needed
