@@ -54,7 +54,7 @@ type Server struct {
 	Deps
 	cfg   Config
 	pages *pages
-	mux   *http.ServeMux
+	mux   *routeMux
 
 	apiLimiter, linkLimiter *ratelimit.Limiter
 }
@@ -83,7 +83,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, cfg: cfg, pages: p, mux: http.NewServeMux(),
+	s := &Server{Deps: d, cfg: cfg, pages: p, mux: newRouteMux(),
 		apiLimiter:  ratelimit.New(d.RDB, "api", cfg.APILimit),
 		linkLimiter: ratelimit.New(d.RDB, "link", cfg.LinkLimit),
 	}
@@ -105,6 +105,15 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
+
+	// Partner API lifecycle (api helper): list, revoke, resend, relationships, OpenAPI.
+	s.mux.HandleFunc("GET "+p+"/api/v1/invitations", s.partnerOnly(s.listInvitations))
+	s.mux.HandleFunc("POST "+p+"/api/v1/invitations/{id}/revoke", s.partnerOnly(s.revokeInvitation))
+	s.mux.HandleFunc("POST "+p+"/api/v1/invitations/{id}/resend", s.partnerOnly(s.resendInvitation))
+	s.mux.HandleFunc("GET "+p+"/api/v1/relationships", s.partnerOnly(s.listRelationships))
+	s.mux.HandleFunc("GET "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.getRelationship))
+	s.mux.HandleFunc("DELETE "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.endRelationship))
+	s.mux.HandleFunc("GET "+p+"/api/openapi.yaml", s.openAPI)
 }
 
 // ServeHTTP implements http.Handler.
