@@ -82,4 +82,8 @@ var german = dictionary{
 	"status.expired":       "abgelaufen",
 	"status.revoked":       "zurückgezogen",
 	"status.failed":        "unzustellbar",
+	// Partner API lifecycle (api helper).
+	"revoked.heading": "Der Partner hat diese Einladung zurückgezogen",
+	"revoked.msg":     "Der Partner hat diese Einladung zurückgezogen; sie kann nicht mehr angenommen werden.",
+	"revoked.hint":    "Wenden Sie sich an den Partner, wenn Sie weiter zusammenarbeiten möchten.",
 }

@@ -82,4 +82,8 @@ var english = dictionary{
 	"status.expired":       "expired",
 	"status.revoked":       "revoked",
 	"status.failed":        "undeliverable",
+	// Partner API lifecycle (api helper).
+	"revoked.heading": "The partner withdrew this invitation",
+	"revoked.msg":     "The partner withdrew this invitation; it can no longer be accepted.",
+	"revoked.hint":    "Contact the partner if you still want to work with them.",
 }
