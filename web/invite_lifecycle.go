@@ -25,18 +25,19 @@ func lifecycleRefusal(inv partnerships.Invitation) *refusal {
 
 // expiredLinkRefusal explains an expired link: that a newer invitation replaced
 // it, or that the partner withdrew it, when its invitation says so (the token's
-// signature is checked, only its expiry is not); else that it expired.
-func (s *Server) expiredLinkRefusal(ctx context.Context, token string, expired error) *refusal {
+// signature is checked, only its expiry is not); else that it expired. It returns
+// the invitation when the link names one, for the page's language only.
+func (s *Server) expiredLinkRefusal(ctx context.Context, token string, expired error) (partnerships.Invitation, *refusal) {
 	claims, err := s.Tokens.VerifyPast(token, tokens.PurposeInvite)
 	if err != nil {
-		return tokenRefusal(expired)
+		return partnerships.Invitation{}, tokenRefusal(expired)
 	}
 	inv, err := s.Store.Invitation(ctx, claims.Subject)
 	if err != nil || claims.ID != inv.TokenID {
-		return tokenRefusal(expired)
+		return partnerships.Invitation{}, tokenRefusal(expired)
 	}
 	if rf := lifecycleRefusal(inv); rf != nil {
-		return rf
+		return inv, rf
 	}
-	return tokenRefusal(expired)
+	return inv, tokenRefusal(expired)
 }

@@ -31,7 +31,8 @@ type refusal struct {
 func (s *Server) loadInvite(ctx context.Context, token string) (openInvite, *refusal) {
 	claims, err := s.Tokens.Verify(token, tokens.PurposeInvite)
 	if errors.Is(err, tokens.ErrExpired) {
-		return openInvite{}, s.expiredLinkRefusal(ctx, token, err)
+		inv, rf := s.expiredLinkRefusal(ctx, token, err)
+		return openInvite{inv: inv}, rf // the invitation only for the page's language
 	}
 	if err != nil {
 		return openInvite{}, tokenRefusal(err)
