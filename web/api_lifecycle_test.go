@@ -1,10 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/partnerlink/partnerlink/jobs"
 )
@@ -235,13 +238,21 @@ func TestAPIRelationships(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notified := false
+	var events []jobs.Event
 	for _, task := range tasks {
-		notified = notified || (task.Type == jobs.TypeNotify && strings.Contains(string(task.Payload), `"kind":"relationship.ended"`) &&
-			strings.Contains(string(task.Payload), e.customer.ID))
+		if task.Type == jobs.TypeNotify {
+			var ev jobs.Event
+			if err := json.Unmarshal(task.Payload, &ev); err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, ev)
+		}
 	}
-	if !notified {
-		t.Errorf("no relationship.ended notification queued among %d tasks", len(tasks))
+	endedAt, _ := time.Parse(time.RFC3339Nano, body["ended_at"].(string))
+	want := []jobs.Event{{Kind: jobs.EventRelationshipEnded, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
+		Actor: e.partner.ID, At: endedAt, Detail: "types=delegated_admin roles=global_admin,helpdesk_admin"}}
+	if diff := cmp.Diff(want, events); diff != "" {
+		t.Errorf("notifications queued (-want +got):\n%s", diff)
 	}
 	code, body, _ = e.call("GET", path, e.key, "")
 	hist, _ := body["history"].([]any)

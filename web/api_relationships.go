@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/partnerlink/partnerlink/jobs"
@@ -147,7 +148,7 @@ func (s *Server) endRelationship(w http.ResponseWriter, r *http.Request) {
 	ev := jobs.Event{
 		Kind: jobs.EventRelationshipEnded, PartnerID: partner.ID, CustomerID: rel.CustomerID,
 		Actor: partner.ID, At: at,
-		Detail: fmt.Sprintf("types=%s roles=%s", joinTypes(rel.Types), joinRoles(rel.Roles)),
+		Detail: fmt.Sprintf("types=%s roles=%s", joinNames(rel.Types), joinNames(rel.Roles)),
 	}
 	if err := s.Enqueuer.Notify(r.Context(), ev); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		// The relationship is ended; only telling the customer failed.
@@ -159,13 +160,11 @@ func (s *Server) endRelationship(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func joinRoles(rs []partnerships.Role) string {
-	out := ""
-	for i, r := range rs {
-		if i > 0 {
-			out += ","
-		}
-		out += string(r)
+// joinNames is a comma list of type or role names.
+func joinNames[T ~string](xs []T) string {
+	ss := make([]string, len(xs))
+	for i, x := range xs {
+		ss[i] = string(x)
 	}
-	return out
+	return strings.Join(ss, ",")
 }
