@@ -119,6 +119,11 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 		}
 		return Acceptance{}, Relationship{}, err
 	}
+	if !indexed {
+		// Again, in case a concurrent refused accept took back the entry it wrote
+		// before this one's script ran (see unindexCustomer). Best effort.
+		_, _ = s.indexCustomer(context.WithoutCancel(ctx), partnerID, customerID)
+	}
 	v := r.strings()
 	if len(v) != 5 {
 		return Acceptance{}, Relationship{}, fmt.Errorf("partnerships: accept %s: unexpected reply %q", in.InvitationID, v)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -507,5 +508,33 @@ func TestPartnerRelationships(t *testing.T) {
 	}
 	if _, _, err := e.s.PartnerRelationships(e.ctx, p.ID, 2, "bad"); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("bad cursor: err = %v", err)
+	}
+}
+
+// TestPartnerRelationshipsAfterConcurrentAccepts: however concurrent accepts of one
+// invitation (some by users who may not accept) interleave, the partner's list
+// ends up with the customer.
+func TestPartnerRelationshipsAfterConcurrentAccepts(t *testing.T) {
+	parallel(t)
+	for round := range 5 {
+		e := newEnv(t)
+		w := e.world()
+		var wg sync.WaitGroup
+		for i := range 8 {
+			who := w.admin
+			if i%2 == 1 {
+				who = w.helpdesk // refused: not an admin
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, _ = e.s.Accept(e.ctx, acceptInput(w.inv, who))
+			}()
+		}
+		wg.Wait()
+		rels, _, err := e.s.PartnerRelationships(e.ctx, w.partner.ID, 10, "")
+		if err != nil || len(rels) != 1 || rels[0].CustomerID != w.customer.ID {
+			t.Errorf("round %d: PartnerRelationships = %v, %v; want the customer", round, rels, err)
+		}
 	}
 }
