@@ -534,7 +534,8 @@ func TestPartnerRelationshipsAfterConcurrentAccepts(t *testing.T) {
 		wg.Wait()
 		rels, _, err := e.s.PartnerRelationships(e.ctx, w.partner.ID, 10, "")
 		if err != nil || len(rels) != 1 || rels[0].CustomerID != w.customer.ID {
-			t.Errorf("round %d: PartnerRelationships = %v, %v; want the customer", round, rels, err)
+			_, rerr := e.s.Relationship(e.ctx, w.customer.ID, w.partner.ID)
+			t.Errorf("round %d: PartnerRelationships = %v, %v; want the customer (relationship: %v)", round, rels, err, rerr)
 		}
 	}
 }

@@ -57,12 +57,22 @@ func (s *Store) indexCustomer(ctx context.Context, partnerID, customerID string)
 }
 
 // unindexCustomer takes back a new entry after a refused accept, unless the
-// relationship exists (a concurrent accept made it). Best effort: an entry left
-// behind is skipped by readers.
+// relationship exists. A concurrent accept of the same customer and partner may
+// succeed meanwhile (its own entry write found this one and did nothing): so after
+// removing, look again and put the entry back if the relationship appeared. With
+// Accept adding the entry again after a success, the entry survives every
+// interleaving. Best effort: an entry left behind is skipped by readers.
 func (s *Store) unindexCustomer(ctx context.Context, partnerID, customerID string) {
 	ctx = context.WithoutCancel(ctx)
-	if n, err := s.rdb.Exists(ctx, relationshipKey(customerID, partnerID)).Result(); err == nil && n == 0 {
-		_ = s.rdb.ZRem(ctx, partnerCustomersKey(partnerID), customerID).Err()
+	key := partnerCustomersKey(partnerID)
+	if n, err := s.rdb.Exists(ctx, relationshipKey(customerID, partnerID)).Result(); err != nil || n == 1 {
+		return
+	}
+	if err := s.rdb.ZRem(ctx, key, customerID).Err(); err != nil {
+		return
+	}
+	if n, err := s.rdb.Exists(ctx, relationshipKey(customerID, partnerID)).Result(); err == nil && n == 1 {
+		_ = s.rdb.ZAddNX(ctx, key, redis.Z{Member: customerID}).Err()
 	}
 }
 
