@@ -49,6 +49,7 @@ type system struct {
 	customer partnerships.Customer
 	enq      *jobs.Enqueuer
 	log      *slog.Logger
+	clock    *shiftClock // the store's and the tokens' clock (api helper: resend after expiry)
 }
 
 const (
@@ -75,8 +76,8 @@ func startWith(t *testing.T, cfg web.Config) *system {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	srv := testredis.Start(t)
-	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample()}
-	s.store = partnerships.NewStore(s.rdb)
+	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), clock: &shiftClock{}}
+	s.store = partnerships.NewStore(s.rdb, partnerships.WithClock(s.clock.Now))
 
 	var err error
 	if s.sink, err = mailsink.Start(mailsink.Options{Addr: "127.0.0.1:0", Logger: log}); err != nil {
@@ -87,7 +88,7 @@ func startWith(t *testing.T, cfg web.Config) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
+	if s.ring, err = tokens.NewRing([]tokens.Key{key}, tokens.WithClock(s.clock.Now)); err != nil {
 		t.Fatal(err)
 	}
 

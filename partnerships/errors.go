@@ -26,3 +26,12 @@ var (
 	// errStale: what the caller read changed before its script ran; read again.
 	errStale = errors.New("partnerships: changed meanwhile")
 )
+
+// Partner API lifecycle (api helper).
+var (
+	// ErrAlreadyRelated: the customer already has an active relationship of the
+	// invited type with this partner. The error is a *RelatedError naming it.
+	ErrAlreadyRelated = errors.New("partnerships: the customer already has this relationship with the partner")
+	// ErrReplaced: the invitation was resent as a newer one; act on that one.
+	ErrReplaced = errors.New("partnerships: invitation was replaced by a newer one")
+)

@@ -115,6 +115,9 @@ var scriptErrors = map[string]error{
 	"NO_ROLES": ErrNoRoles,
 	"SIGNED":   ErrAlreadySigned,
 	"STALE":    errStale,
+	// Partner API lifecycle (api helper).
+	"RELATED":  ErrAlreadyRelated,
+	"REPLACED": ErrReplaced,
 }
 
 // reply is a script's answer after its code and detail.
@@ -161,3 +164,10 @@ func (r reply) strings() []string {
 	}
 	return out
 }
+
+// Partner API lifecycle (api helper).
+var (
+	revokeInvitationScript = loadScript("revoke_invitation")
+	resendInvitationScript = loadScript("resend_invitation")
+	endRelationshipScript  = loadScript("end_relationship")
+)

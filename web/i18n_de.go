@@ -156,4 +156,13 @@ var german = dictionary{
 	"action.agreement.signed":        "Kundenvereinbarung unterzeichnet",
 	"action.agreement.requested":     "Kundenvereinbarung angefragt",
 	"action.roles.removed":           "Rollen entfernt",
+	"action.invitation.revoked":      "Einladung vom Partner zurückgezogen",
+	"action.invitation.resent":       "Einladung erneut gesendet",
+	"action.invitation.replaced":     "Einladung durch eine neuere ersetzt",
+	"action.relationship.ended":      "Beziehung vom Partner beendet",
+	"action.invitation.bounced":      "Einladung unzustellbar zurückgekommen",
+	// Partner API lifecycle (api helper).
+	"revoked.heading": "Der Partner hat diese Einladung zurückgezogen",
+	"revoked.msg":     "Der Partner hat diese Einladung zurückgezogen; sie kann nicht mehr angenommen werden.",
+	"revoked.hint":    "Wenden Sie sich an den Partner, wenn Sie weiter zusammenarbeiten möchten.",
 }

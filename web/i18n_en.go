@@ -156,4 +156,13 @@ var english = dictionary{
 	"action.agreement.signed":        "Customer agreement signed",
 	"action.agreement.requested":     "Customer agreement requested",
 	"action.roles.removed":           "Roles removed",
+	"action.invitation.revoked":      "Invitation withdrawn by the partner",
+	"action.invitation.resent":       "Invitation sent again",
+	"action.invitation.replaced":     "Invitation replaced by a newer one",
+	"action.relationship.ended":      "Relationship ended by the partner",
+	"action.invitation.bounced":      "Invitation bounced",
+	// Partner API lifecycle (api helper).
+	"revoked.heading": "The partner withdrew this invitation",
+	"revoked.msg":     "The partner withdrew this invitation; it can no longer be accepted.",
+	"revoked.hint":    "Contact the partner if you still want to work with them.",
 }

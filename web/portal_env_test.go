@@ -47,7 +47,6 @@ type portalEnv struct {
 }
 
 const (
-	envAdmin    = "ada@fabrikam.example"
 	envBilling  = "bill@fabrikam.example"
 	envHelpdesk = "hal@fabrikam.example"
 	csrfValue   = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ" // 43 characters, as csrfToken makes them

@@ -27,6 +27,9 @@ type Enqueuer interface {
 	// Customer portal: the sign-in link and agreement request emails.
 	SendSignInLink(ctx context.Context, p jobs.SignInLinkPayload) error
 	SendAgreementRequest(ctx context.Context, p jobs.AgreementRequestPayload) error
+	// Partner API lifecycle (api helper): ResendInvitation queues send number n
+	// (≥ 2) of invitation id.
+	ResendInvitation(ctx context.Context, id string, n int) error
 }
 
 // Deps are what the server works with. All are required but RDB, which is needed
@@ -54,7 +57,7 @@ type Server struct {
 	Deps
 	cfg   Config
 	pages *pages
-	mux   *http.ServeMux
+	mux   *routeMux
 
 	apiLimiter, linkLimiter *ratelimit.Limiter
 }
@@ -83,7 +86,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, cfg: cfg, pages: p, mux: http.NewServeMux(),
+	s := &Server{Deps: d, cfg: cfg, pages: p, mux: newRouteMux(),
 		apiLimiter:  ratelimit.New(d.RDB, "api", cfg.APILimit),
 		linkLimiter: ratelimit.New(d.RDB, "link", cfg.LinkLimit),
 	}
@@ -107,6 +110,15 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
 	// Customer portal (portal_routes.go).
 	s.portalRoutes(p)
+
+	// Partner API lifecycle (api helper): list, revoke, resend, relationships, OpenAPI.
+	s.mux.HandleFunc("GET "+p+"/api/v1/invitations", s.partnerOnly(s.listInvitations))
+	s.mux.HandleFunc("POST "+p+"/api/v1/invitations/{id}/revoke", s.partnerOnly(s.revokeInvitation))
+	s.mux.HandleFunc("POST "+p+"/api/v1/invitations/{id}/resend", s.partnerOnly(s.resendInvitation))
+	s.mux.HandleFunc("GET "+p+"/api/v1/relationships", s.partnerOnly(s.listRelationships))
+	s.mux.HandleFunc("GET "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.getRelationship))
+	s.mux.HandleFunc("DELETE "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.endRelationship))
+	s.mux.HandleFunc("GET "+p+"/api/openapi.yaml", s.openAPI)
 }
 
 // ServeHTTP implements http.Handler.
