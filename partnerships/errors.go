@@ -17,3 +17,11 @@ var (
 	ErrUnknownRecipient = errors.New("partnerships: no customer has a user with this email address")
 	ErrSuppressed       = errors.New("partnerships: this address bounced repeatedly and is suppressed")
 )
+
+// Scheduler (sched).
+var (
+	ErrNotDue           = errors.New("partnerships: not due yet")
+	ErrAlreadyReminded  = errors.New("partnerships: this reminder was already recorded")
+	ErrRemindersStopped = errors.New("partnerships: the recipient stopped reminders")
+	ErrStaleSchedule    = errors.New("partnerships: the scheduled entry no longer matches its record")
+)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,6 +40,14 @@ type NewInvitation struct {
 	// Where the request came from, for the audit trail: the partner's address
 	// ("addr" or "addr:port"; empty when not over the network) and user agent.
 	IP, UserAgent string
+
+	// Scheduler (sched): a time-bound relationship. Duration, 1 day to 2 years (0:
+	// open-ended), is how long the relationship lasts once accepted; AutoExtend
+	// moves its end ExtendBy (180 days) on each time it is reached instead of
+	// removing the roles. AutoExtend needs a Duration and is refused with the
+	// global_admin role.
+	Duration   time.Duration
+	AutoExtend bool
 }
 
 // CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
@@ -77,6 +86,9 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	if in.TTL < minInvitationTTL || in.TTL > maxInvitationTTL {
 		return Invitation{}, invalid("ttl", "%v is not between %v and %v", in.TTL, minInvitationTTL, maxInvitationTTL)
 	}
+	if err := checkDuration(in.Duration, in.AutoExtend, roles); err != nil {
+		return Invitation{}, err
+	}
 	if _, err := s.Partner(ctx, in.PartnerID); err != nil {
 		return Invitation{}, err
 	}
@@ -104,6 +116,8 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 		TokenID:    newTokenID(),
 		CreatedAt:  created,
 		ExpiresAt:  created.Add(in.TTL).Truncate(time.Second),
+		Duration:   in.Duration,
+		AutoExtend: in.AutoExtend,
 	}
 	ip := ""
 	if in.IP != "" {
@@ -123,6 +137,10 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 		args = append(args, "0")
 	}
 	args = append(args, encodeInvitation(inv)...)
+	// Its reminders and expiry are scheduled first (a derived index, see keys.go).
+	if err := s.schedule(ctx, s.invitationEntries(inv)); err != nil {
+		return Invitation{}, err
+	}
 	r, err := s.run(ctx, createInvitationScript, keys, args...)
 	if err != nil {
 		return Invitation{}, err
@@ -287,6 +305,11 @@ func encodeInvitation(inv Invitation) []any {
 		"decided_at", msString(inv.DecidedAt),
 		"decided_by", inv.DecidedBy,
 		"acceptance_id", inv.AcceptanceID,
+		// Scheduler (sched).
+		"duration", strconv.FormatInt(inv.Duration.Milliseconds(), 10),
+		"auto_extend", flag(inv.AutoExtend),
+		"reminded", strconv.Itoa(inv.Reminded),
+		"reminders_stopped", flag(inv.RemindersStopped),
 	}
 }
 
@@ -310,5 +333,10 @@ func decodeInvitation(m map[string]string) Invitation {
 		DecidedAt:     parseMS(m["decided_at"]),
 		DecidedBy:     m["decided_by"],
 		AcceptanceID:  m["acceptance_id"],
+		// Scheduler (sched).
+		Duration:         time.Duration(atoi64(m["duration"])) * time.Millisecond,
+		AutoExtend:       m["auto_extend"] == "1",
+		Reminded:         int(atoi64(m["reminded"])),
+		RemindersStopped: m["reminders_stopped"] == "1",
 	}
 }

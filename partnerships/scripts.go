@@ -102,6 +102,11 @@ var scriptErrors = map[string]error{
 	"NOT_OPEN":          ErrNotOpen,
 	"EXPIRED":           ErrExpired,
 	"NOT_ADMIN":         ErrNotAdmin,
+	// Scheduler (sched).
+	"NOT_DUE":     ErrNotDue,
+	"REMINDED":    ErrAlreadyReminded,
+	"STOPPED":     ErrRemindersStopped,
+	"STALE_ENTRY": ErrStaleSchedule,
 }
 
 // reply is a script's answer after its code and detail.
@@ -148,3 +153,11 @@ func (r reply) strings() []string {
 	}
 	return out
 }
+
+// Scheduler (sched).
+var (
+	remindScript           = loadScript("remind")
+	expireInvitationScript = loadScript("expire_invitation")
+	stopRemindersScript    = loadScript("stop_reminders")
+	endTermScript          = loadScript("end_term")
+)

@@ -151,6 +151,12 @@ type Invitation struct {
 	DecidedAt     time.Time        `json:"decided_at,omitzero"`
 	DecidedBy     string           `json:"decided_by,omitempty"`
 	AcceptanceID  string           `json:"acceptance_id,omitempty"`
+
+	// Scheduler (sched): a time-bound relationship and reminders.
+	Duration         time.Duration `json:"duration,omitempty"` // of the relationship once accepted; 0: open-ended
+	AutoExtend       bool          `json:"auto_extend,omitempty"`
+	Reminded         int           `json:"reminded,omitempty"` // reminders recorded so far
+	RemindersStopped bool          `json:"reminders_stopped,omitempty"`
 }
 
 // Relationship is what a customer has with one partner: the types accepted so far
@@ -163,6 +169,12 @@ type Relationship struct {
 	Since        time.Time          `json:"since"`
 	UpdatedAt    time.Time          `json:"updated_at"`
 	AcceptanceID string             `json:"acceptance_id,omitempty"` // latest agreement signature
+
+	// Scheduler (sched): a time-bound relationship ends (its roles are removed) at
+	// EndsAt unless AutoExtend moves it on; zero EndsAt: open-ended.
+	EndsAt     time.Time `json:"ends_at,omitzero"`
+	AutoExtend bool      `json:"auto_extend,omitempty"`
+	ExpiredAt  time.Time `json:"expired_at,omitzero"` // when its end removed the roles
 }
 
 // Acceptance is the legal record of a customer agreement signed by a customer's admin.
