@@ -3,7 +3,8 @@
 -- ends_at moves to ARGV[5] (audited relationship.extended); otherwise its roles
 -- are removed (audited relationship.expired). Both by "system". Refusals change
 -- nothing: NOT_FOUND; STALE_ENTRY when its ends_at is no longer ARGV[3] (extended,
--- changed or made open-ended since the entry was written); NOT_DUE before it.
+-- changed or made open-ended since the entry was written, or it already ended);
+-- NOT_DUE before it.
 -- KEYS[1] relationship hash, KEYS[2] customer's audit stream
 -- ARGV[1] customer id, ARGV[2] partner id, ARGV[3] ends_at ms the entry names,
 -- ARGV[4] now ms, ARGV[5] the extended ends_at ms
@@ -14,8 +15,8 @@ local audit = KEYS[2]
 if redis.call('EXISTS', rel) == 0 then
   return {'NOT_FOUND', 'relationship ' .. ARGV[1] .. '–' .. ARGV[2]}
 end
-local f = redis.call('HMGET', rel, 'ends_at', 'auto_extend', 'roles')
-if f[1] ~= ARGV[3] then
+local f = redis.call('HMGET', rel, 'ends_at', 'auto_extend', 'roles', 'expired_at')
+if f[1] ~= ARGV[3] or (tonumber(f[4]) or 0) > 0 then
   return {'STALE_ENTRY', 'relationship ' .. ARGV[1] .. '–' .. ARGV[2] .. ' ends at ' .. tostring(f[1])}
 end
 if tonumber(ARGV[4]) < tonumber(ARGV[3]) then
