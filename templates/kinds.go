@@ -22,6 +22,8 @@ func kindSpecs() []kindSpec {
 		{kind: KindInvitation, prepare: prepareInvitation, sample: sampleInvitation},
 		{kind: KindRequestReply, prepare: prepareRequestReply, sample: sampleRequestReply},
 		{kind: KindBounceNotice, prepare: prepareBounceNotice, sample: sampleBounceNotice},
+		// Scheduler (sched).
+		{kind: KindReminder, prepare: prepareReminder, sample: sampleReminder},
 	}
 }
 

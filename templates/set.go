@@ -13,6 +13,7 @@ import (
 //go:embed invitation
 //go:embed request-reply
 //go:embed bounce-notice
+//go:embed reminder
 var files embed.FS
 
 // Set holds every kind's templates for every locale, parsed once. It is safe for
