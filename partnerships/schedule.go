@@ -73,7 +73,7 @@ const (
 // Due is one entry of the scheduler's due set: what to do and when.
 type Due struct {
 	Member string    // the entry as stored; also names its task
-	At     time.Time // when it is due
+	At     time.Time // when it is due (for remind and expire known only from the set)
 	Kind   string    // DueRemind, DueExpire, DueEnding or DueEnd
 
 	InvitationID string    // remind, expire
@@ -107,16 +107,18 @@ func ParseDue(member string) (Due, error) {
 			return Due{}, bad
 		}
 		d.CustomerID, d.PartnerID, d.EndsAt = f[1], f[2], time.UnixMilli(ms).UTC()
+		d.At = d.EndsAt
 		if d.Kind == DueEnding {
-			if !slices.ContainsFunc(EndingNotices, func(n struct {
+			i := slices.IndexFunc(EndingNotices, func(n struct {
 				Before time.Duration
 				Detail string
 			}) bool {
 				return n.Detail == f[4]
-			}) {
+			})
+			if i < 0 {
 				return Due{}, bad
 			}
-			d.Notice = f[4]
+			d.Notice, d.At = f[4], d.EndsAt.Add(-EndingNotices[i].Before)
 		}
 	default:
 		return Due{}, bad
