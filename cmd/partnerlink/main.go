@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"customers": {"manage customers: customers add …, customers add-user …, customers list", runCustomers},
 	"preview":   {"render an email template: preview --kind invitation --type T --locale L", runPreview},
 	"keys":      {"generate a token signing key: keys generate [--id ID]", runKeys},
+	// Scheduler (sched).
+	"scheduler": {"queue due reminders, invitation expiries and time-bound relationship notices and ends", runScheduler},
 }
 
 func main() {
