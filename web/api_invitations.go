@@ -25,6 +25,10 @@ type createInvitationRequest struct {
 	Locale           string   `json:"locale"`
 	Roles            []string `json:"roles"`   // optional: default all the type's roles
 	Message          string   `json:"message"` // optional personal note
+
+	// Scheduler (sched): a time-bound relationship (see parseDuration).
+	Duration   json.RawMessage `json:"duration"`    // optional: "720h", "30d" or a number of days; 1 day to 2 years
+	AutoExtend bool            `json:"auto_extend"` // optional: extend by 180 days at the end; not with global_admin
 }
 
 // invitationResponse is an invitation as the partner API shows it.
@@ -41,6 +45,10 @@ type invitationResponse struct {
 	ExpiresAt        time.Time `json:"expires_at"`
 	DecidedAt        time.Time `json:"decided_at,omitzero"`
 	FailureReason    string    `json:"failure_reason,omitempty"`
+
+	// Scheduler (sched).
+	Duration   string `json:"duration,omitempty"` // whole hours, e.g. "720h"
+	AutoExtend bool   `json:"auto_extend,omitempty"`
 }
 
 func toResponse(inv partnerships.Invitation) invitationResponse {
@@ -53,6 +61,7 @@ func toResponse(inv partnerships.Invitation) invitationResponse {
 		RelationshipType: string(inv.Type), Roles: roles, Locale: inv.Locale,
 		CreatedAt: inv.CreatedAt, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, DecidedAt: inv.DecidedAt,
 		FailureReason: inv.FailureReason,
+		Duration:      formatDuration(inv.Duration), AutoExtend: inv.AutoExtend,
 	}
 }
 
@@ -150,9 +159,11 @@ func (req createInvitationRequest) validate(partnerID string, ttl time.Duration)
 	if n := len([]rune(req.Message)); n > 2000 {
 		fields["message"] = fmt.Sprintf("at most 2000 characters, got %d", n)
 	}
+	duration, autoExtend := req.timeBound(typ, roles, fields)
 	return partnerships.NewInvitation{
 		PartnerID: partnerID, Email: strings.ToLower(email), Type: typ, Roles: roles,
 		Locale: locale, Message: req.Message, TTL: ttl,
+		Duration: duration, AutoExtend: autoExtend,
 	}, fields
 }
 

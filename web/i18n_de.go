@@ -82,4 +82,11 @@ var german = dictionary{
 	"status.expired":       "abgelaufen",
 	"status.revoked":       "zurückgezogen",
 	"status.failed":        "unzustellbar",
+	// Stop reminders (sched).
+	"stopreminders.title": "Erinnerungen abbestellen?",
+	"stopreminders.lead":  "Sie erhalten keine weiteren Erinnerungen zur Einladung von %s. Die Einladung bleibt gültig: Sie können sie weiterhin mit dem Link aus der Einladungs-E-Mail annehmen oder ablehnen.",
+	"stopreminders.yes":   "Ja, Erinnerungen abbestellen",
+	"stopped.heading":     "Erinnerungen abbestellt",
+	"stopped.msg":         "Sie erhalten keine weiteren Erinnerungen zur Einladung von %s.",
+	"stopped.hint":        "Die Einladung selbst bleibt gültig, bis sie abläuft.",
 }

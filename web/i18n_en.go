@@ -82,4 +82,11 @@ var english = dictionary{
 	"status.expired":       "expired",
 	"status.revoked":       "revoked",
 	"status.failed":        "undeliverable",
+	// Stop reminders (sched).
+	"stopreminders.title": "Stop reminders?",
+	"stopreminders.lead":  "You will get no more reminder emails about the invitation from %s. The invitation stays valid: you can still accept or decline it with the link in the invitation email.",
+	"stopreminders.yes":   "Yes, stop reminders",
+	"stopped.heading":     "Reminders stopped",
+	"stopped.msg":         "You will get no more reminders about the invitation from %s.",
+	"stopped.hint":        "The invitation itself is still valid until it expires.",
 }

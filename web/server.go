@@ -102,6 +102,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
+	// Scheduler (sched): the one-click stop-reminders link of reminder emails.
+	s.mux.HandleFunc("GET "+p+"/reminders/stop/{token}", s.linkLimited("confirm_stop_reminders", s.confirmStopReminders))
+	s.mux.HandleFunc("POST "+p+"/reminders/stop/{token}", s.linkLimited("stop_reminders", s.stopReminders))
 }
 
 // ServeHTTP implements http.Handler.
