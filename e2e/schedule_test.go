@@ -193,3 +193,55 @@ func TestRemindersThenExpiry(t *testing.T) {
 		t.Errorf("audit actions = %v, want 3 reminded, 2 expired, 1 reminders_stopped", count)
 	}
 }
+
+// TestAPIDuration creates a time-bound invitation through the partner API and
+// shows a bad duration and a refused auto_extend as field errors.
+func TestAPIDuration(t *testing.T) {
+	s := start(t)
+	for _, tc := range []struct {
+		name   string
+		body   map[string]any
+		status int
+		check  func(body map[string]any) bool
+	}{
+		{"720h with auto-extend", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor", "duration": "720h", "auto_extend": true},
+			http.StatusCreated, func(b map[string]any) bool { return b["duration"] == "720h" && b["auto_extend"] == true }},
+		{"days as a number", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor", "duration": 90},
+			http.StatusCreated, func(b map[string]any) bool { return b["duration"] == "2160h" && b["auto_extend"] == nil }},
+		{"open-ended", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor"},
+			http.StatusCreated, func(b map[string]any) bool { return b["duration"] == nil }},
+		{"too long", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor", "duration": "3y"},
+			http.StatusBadRequest, func(b map[string]any) bool { return fieldError(b, "duration") }},
+		{"auto-extend with global admin", map[string]any{"customer_email": adminEmail, "relationship_type": "delegated_admin", "duration": 30, "auto_extend": true},
+			http.StatusBadRequest, func(b map[string]any) bool { return fieldError(b, "auto_extend") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := s.snapshot()
+			code, body := s.api("POST", "/api/v1/invitations", s.apiKey, tc.body)
+			if code != tc.status || !tc.check(body) {
+				t.Fatalf("status %d, body %v", code, body)
+			}
+			if code == http.StatusCreated {
+				inv, err := s.store.Invitation(context.Background(), body["id"].(string))
+				if err != nil || formatHours(inv.Duration) != body["duration"] {
+					t.Errorf("stored %v, %v; response duration %v", inv.Duration, err, body["duration"])
+				}
+			} else if after := s.snapshot(); len(after) != len(before) {
+				t.Errorf("a refused request wrote keys")
+			}
+		})
+	}
+}
+
+func fieldError(body map[string]any, field string) bool {
+	fields, _ := body["fields"].(map[string]any)
+	_, ok := fields[field]
+	return ok
+}
+
+func formatHours(d time.Duration) any {
+	if d == 0 {
+		return nil
+	}
+	return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+}

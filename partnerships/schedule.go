@@ -329,3 +329,14 @@ func (s *Store) EndTerm(ctx context.Context, customerID, partnerID string, endsA
 	}
 	return decodeRelationship(m), r.detail == "extended", nil
 }
+
+// ScheduleInvitation (re)writes the due entries of inv — its reminders before
+// ExpiresAt and its expiry — for a flow that moves an invitation's expiry (a
+// resend). Call it BEFORE the script that stores the new expiry: the entries are
+// a derived index, and tasks of entries that no longer match are no-ops.
+func (s *Store) ScheduleInvitation(ctx context.Context, inv Invitation) error {
+	if !validInvitationID(inv.ID) || inv.ExpiresAt.IsZero() {
+		return invalid("invitation", "%.40q has no id or expiry to schedule", inv.ID)
+	}
+	return s.schedule(ctx, s.invitationEntries(inv))
+}
