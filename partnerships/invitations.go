@@ -125,8 +125,11 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 			return Invitation{}, err
 		}
 	}
-	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID,
-		fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339)),
+	detail := fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339))
+	if inv.Duration > 0 { // Scheduler (sched): a time-bound relationship
+		detail += fmt.Sprintf(" duration=%s auto_extend=%t", inv.Duration, inv.AutoExtend)
+	}
+	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID, detail,
 		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}
 	c := inv.CustomerID
 	keys := []string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c)}
