@@ -233,6 +233,20 @@ func TestAPIDuration(t *testing.T) {
 	}
 }
 
+// TestReviewShowsTerm: the invitation page of a time-bound invitation says how
+// long the relationship lasts.
+func TestReviewShowsTerm(t *testing.T) {
+	s := start(t)
+	code, body := s.api("POST", "/api/v1/invitations", s.apiKey, map[string]any{
+		"customer_email": billingEmail, "relationship_type": "advisor", "locale": "en", "duration": "2d"})
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	_, link := s.waitForLink(billingEmail, 1)
+	_, page := newBrowser(t).do("GET", link, nil)
+	mustContain(t, "the review page", page, `<dd id="term">2 days from acceptance; then the roles are removed.</dd>`)
+}
+
 func fieldError(body map[string]any, field string) bool {
 	fields, _ := body["fields"].(map[string]any)
 	_, ok := fields[field]

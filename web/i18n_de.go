@@ -89,4 +89,8 @@ var german = dictionary{
 	"stopped.heading":     "Erinnerungen abbestellt",
 	"stopped.msg":         "Sie erhalten keine weiteren Erinnerungen zur Einladung von %s.",
 	"stopped.hint":        "Die Einladung selbst bleibt gültig, bis sie abläuft.",
+	// Time-bound relationships (sched).
+	"review.term":             "Laufzeit",
+	"review.term_days":        "%d Tage ab Annahme; danach werden die Rollen entfernt.",
+	"review.term_days_extend": "%d Tage ab Annahme, danach jeweils um 180 Tage verlängert, sofern nicht beendet.",
 }

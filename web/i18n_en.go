@@ -89,4 +89,8 @@ var english = dictionary{
 	"stopped.heading":     "Reminders stopped",
 	"stopped.msg":         "You will get no more reminders about the invitation from %s.",
 	"stopped.hint":        "The invitation itself is still valid until it expires.",
+	// Time-bound relationships (sched).
+	"review.term":             "Duration",
+	"review.term_days":        "%d days from acceptance; then the roles are removed.",
+	"review.term_days_extend": "%d days from acceptance, then extended by 180 days each time unless ended.",
 }
