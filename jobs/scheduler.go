@@ -63,6 +63,12 @@ func NewScheduler(store *partnerships.Store, rdb redis.UniversalClient, enq DueE
 // returns how many it queued (duplicates included). It does not take the lock:
 // Run does.
 func (s *Scheduler) Sweep(ctx context.Context) (int, error) {
+	return s.sweep(ctx, nil)
+}
+
+// sweep is Sweep; between batches it calls stillHeld, when given, and stops once
+// this scheduler lost the lock (a long backlog outlasting the lock's TTL).
+func (s *Scheduler) sweep(ctx context.Context, stillHeld func(context.Context) (bool, error)) (int, error) {
 	now := s.cfg.Now()
 	total := 0
 	for {
@@ -95,6 +101,11 @@ func (s *Scheduler) Sweep(ctx context.Context) (int, error) {
 		if len(due) < s.cfg.Batch {
 			return total, nil
 		}
+		if stillHeld != nil {
+			if held, err := stillHeld(ctx); err != nil || !held {
+				return total, fmt.Errorf("jobs: sweep: lost the scheduler lock (%v)", err)
+			}
+		}
 	}
 }
 
@@ -109,7 +120,7 @@ func (s *Scheduler) tick(ctx context.Context) {
 		s.log.Debug("another scheduler holds the lock")
 		return
 	}
-	n, err := s.Sweep(ctx)
+	n, err := s.sweep(ctx, s.lock.hold)
 	if err != nil {
 		s.log.Error("sweep failed", "queued", n, "err", err)
 		return

@@ -440,3 +440,21 @@ func TestTimeBoundRelationship(t *testing.T) {
 }
 
 func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }
+
+// TestSweepStopsWhenLockLost: a holder whose lock lapsed mid-sweep stops after
+// the batch in hand; the rest stays for the new holder.
+func TestSweepStopsWhenLockLost(t *testing.T) {
+	e := newSchedEnv(t, []time.Duration{}...)
+	for range 5 {
+		e.inviteSent(t, partnerships.NewInvitation{TTL: time.Second}) // one expiry entry each
+	}
+	e.clock.Advance(2 * time.Second)
+	lost := func(context.Context) (bool, error) { return false, nil }
+	n, err := e.scheduler(2).sweep(context.Background(), lost)
+	if err == nil || n != 2 {
+		t.Errorf("sweep = %d, %v; want 2 and an error", n, err)
+	}
+	if got := dueCount(t, e); got != 3 {
+		t.Errorf("%d entries left, want 3", got)
+	}
+}
