@@ -25,17 +25,25 @@ import (
 // TestStopReminders: the GET shows a confirmation and changes nothing; a
 // cookie-less POST (as a mail client's one-click unsubscribe sends it) stops
 // reminders, audited; the invitation stays valid.
-func TestStopReminders(t *testing.T) {
-	ctx := context.Background()
+// webEnv is the web server on a real redis-server, its store on a test clock.
+type webEnv struct {
+	store *partnerships.Store
+	ring  *tokens.Ring
+	url   string
+	now   time.Time
+}
+
+func newWebEnv(t *testing.T) *webEnv {
+	t.Helper()
 	srv := testredis.Start(t)
 	rdb := srv.Client()
-	store := partnerships.NewStore(rdb)
+	e := &webEnv{now: time.Now()}
+	e.store = partnerships.NewStore(rdb, partnerships.WithClock(func() time.Time { return e.now }))
 	key, err := tokens.GenerateKey("k1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring, err := tokens.NewRing([]tokens.Key{key})
-	if err != nil {
+	if e.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
 		t.Fatal(err)
 	}
 	lb, err := links.New("http://partnerlink.test")
@@ -48,14 +56,21 @@ func TestStopReminders(t *testing.T) {
 	}
 	client := asynq.NewClient(asynq.RedisClientOpt{Addr: srv.Addr})
 	t.Cleanup(func() { client.Close() })
-	app, err := New(Config{InviteTTL: time.Hour}, Deps{Store: store, Tokens: ring, Agreements: agreements.Sample(), Templates: tpl,
+	app, err := New(Config{InviteTTL: time.Hour}, Deps{Store: e.store, Tokens: e.ring, Agreements: agreements.Sample(), Templates: tpl,
 		Links: lb, Enqueuer: jobs.NewEnqueuer(client), Logger: slog.New(slog.DiscardHandler), RDB: rdb})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := httptest.NewServer(app)
 	t.Cleanup(h.Close)
+	e.url = h.URL
+	return e
+}
 
+func TestStopReminders(t *testing.T) {
+	ctx := context.Background()
+	e := newWebEnv(t)
+	store, ring := e.store, e.ring
 	p, _, err := store.CreatePartner(ctx, "Contoso Ltd", "partners@contoso.example")
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +112,7 @@ func TestStopReminders(t *testing.T) {
 		return got, len(events)
 	}
 	do := func(method, token, body string) (int, string) {
-		req, err := http.NewRequest(method, h.URL+"/reminders/stop/"+token, strings.NewReader(body))
+		req, err := http.NewRequest(method, e.url+"/reminders/stop/"+token, strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,5 +170,44 @@ func TestStopReminders(t *testing.T) {
 	}
 	if _, n2 := state(); n2 != n {
 		t.Errorf("second POST audited again")
+	}
+}
+
+// TestExpiredInvitationPage: once the scheduler expired an invitation its link
+// page says it expired, even while the link's token is still within its time.
+func TestExpiredInvitationPage(t *testing.T) {
+	ctx := context.Background()
+	e := newWebEnv(t)
+	p, _, err := e.store.CreatePartner(ctx, "Contoso Ltd", "partners@contoso.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.CreateCustomer(ctx, "Fabrikam", "", partnerships.CustomerUser{Email: "ada@fabrikam.example", Role: partnerships.GlobalAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	// Created a day ago with a TTL of an hour, by the store's clock.
+	e.now = time.Now().Add(-24 * time.Hour)
+	inv, err := e.store.CreateInvitation(ctx, partnerships.NewInvitation{PartnerID: p.ID, Email: "ada@fabrikam.example", Type: partnerships.Advisor, Locale: "en", TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.now = time.Now()
+	if _, err := e.store.ExpireInvitation(ctx, inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A token still within its time, as a clock skew or a longer-lived link would leave it.
+	token, _, err := e.ring.Issue(tokens.Claims{ID: inv.TokenID, Purpose: tokens.PurposeInvite, Subject: inv.ID, Recipient: inv.Email,
+		ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(e.url + "/invite/" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusGone || !strings.Contains(string(b), "This invitation has expired") {
+		t.Errorf("GET the link: %d\n%.600s", resp.StatusCode, b)
 	}
 }
