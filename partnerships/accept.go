@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -76,7 +77,11 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 	// The relationship key needs the invitation's partner, which never changes once
 	// written; the script checks it is still the one read here.
 	invKey := invitationKey(customerID, in.InvitationID)
-	partnerID, err := s.rdb.HGet(ctx, invKey, "partner_id").Result()
+	fields, err := s.rdb.HMGet(ctx, invKey, "partner_id", "duration").Result()
+	if err == nil && fields[0] == nil {
+		err = redis.Nil
+	}
+	partnerID, _ := fields[0].(string)
 	if errors.Is(err, redis.Nil) || (err == nil && !validPartnerID(partnerID)) {
 		return Acceptance{}, Relationship{}, fmt.Errorf("%w: invitation %s", ErrNotFound, in.InvitationID)
 	}
@@ -92,6 +97,19 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 	}
 
 	now := s.nowMS()
+	// A time-bound relationship: its notices and end are scheduled first (a derived
+	// index; the tasks re-check the relationship's end when they run).
+	durationMS, _ := fields[1].(string)
+	if durationMS == "" {
+		durationMS = "0"
+	}
+	endsAt := time.Time{}
+	if d := time.Duration(atoi64(durationMS)) * time.Millisecond; d > 0 {
+		endsAt = now.Add(d)
+		if err := s.schedule(ctx, relationshipEntries(customerID, partnerID, endsAt, now)); err != nil {
+			return Acceptance{}, Relationship{}, err
+		}
+	}
 	acc := Acceptance{
 		ID:               newAcceptanceID(),
 		CustomerID:       customerID,
@@ -112,7 +130,7 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 			relationshipKey(c, partnerID), customerPartnersKey(c), auditKey(c),
 		},
 		in.InvitationID, in.TokenID, email, msString(now), acc.ID, partnerID, c,
-		agreement.Version, agreement.Locale, agreement.SHA256, ip, ua)
+		agreement.Version, agreement.Locale, agreement.SHA256, ip, ua, msString(endsAt), durationMS)
 	if err != nil {
 		if indexed {
 			s.unindexCustomer(ctx, partnerID, customerID)
@@ -125,7 +143,7 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 		_, _ = s.indexCustomer(context.WithoutCancel(ctx), partnerID, customerID)
 	}
 	v := r.strings()
-	if len(v) != 5 {
+	if len(v) != 7 {
 		return Acceptance{}, Relationship{}, fmt.Errorf("partnerships: accept %s: unexpected reply %q", in.InvitationID, v)
 	}
 	acc.UserRole = Role(v[0])
@@ -137,6 +155,8 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 		Since:        parseMS(v[3]),
 		UpdatedAt:    parseMS(v[4]),
 		AcceptanceID: acc.ID,
+		EndsAt:       parseMS(v[5]),
+		AutoExtend:   v[6] == "1",
 	}
 	return acc, rel, nil
 }

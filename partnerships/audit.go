@@ -80,3 +80,12 @@ func (s *Store) Audit(ctx context.Context, customerID string, limit int) ([]Audi
 	}
 	return out, nil
 }
+
+// Scheduler (sched): reminders, expiry, time-bound relationships, stop-reminders.
+const (
+	ActionInvitationReminded         = "invitation.reminded"
+	ActionInvitationExpired          = "invitation.expired"
+	ActionInvitationRemindersStopped = "invitation.reminders_stopped"
+	ActionRelationshipExpired        = "relationship.expired"
+	ActionRelationshipExtended       = "relationship.extended"
+)

@@ -217,6 +217,36 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if _, _, err := e.s.EndRelationship(ctx, p.ID, c.ID, Origin{IP: "192.0.2.1"}); err != nil {
 		t.Errorf("EndRelationship = %v", err)
 	}
+	// Scheduler (sched): remind, stop_reminders, expire_invitation, end_term.
+	reminded := e.invite(p.ID, "admin@fabrikam.example", MPSA)
+	if _, err := e.s.MarkSent(ctx, reminded.ID, "<r@x>"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.s.RecordReminder(ctx, reminded.ID, 1); err != nil || got.Reminded != 1 {
+		t.Errorf("RecordReminder = %v, %v", got.Reminded, err)
+	}
+	if got, err := e.s.StopReminders(ctx, reminded.ID, "192.0.2.9", "ua"); err != nil || !got.RemindersStopped {
+		t.Errorf("StopReminders = %v, %v", got.RemindersStopped, err)
+	}
+	timed, err := e.s.CreateInvitation(ctx, NewInvitation{PartnerID: p.ID, Email: "admin@fabrikam.example",
+		Type: Advisor, Locale: "en", TTL: time.Hour, Duration: 30 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.MarkSent(ctx, timed.ID, "<t@x>"); err != nil {
+		t.Fatal(err)
+	}
+	_, timedRel, err := e.s.Accept(ctx, acceptInput(timed, "admin@fabrikam.example"))
+	if err != nil || timedRel.EndsAt.IsZero() {
+		t.Fatalf("Accept of a time-bound invitation = %+v, %v", timedRel, err)
+	}
+	e.clock.Advance(31 * 24 * time.Hour)
+	if got, err := e.s.ExpireInvitation(ctx, reminded.ID); err != nil || got.Status != StatusExpired {
+		t.Errorf("ExpireInvitation = %v, %v", got.Status, err)
+	}
+	if got, extended, err := e.s.EndTerm(ctx, c.ID, p.ID, timedRel.EndsAt); err != nil || extended || len(got.Roles) != 0 {
+		t.Errorf("EndTerm = %+v, %v, %v", got, extended, err)
+	}
 }
 
 // scriptNames lists the embedded scripts.

@@ -35,3 +35,11 @@ var (
 	// ErrReplaced: the invitation was resent as a newer one; act on that one.
 	ErrReplaced = errors.New("partnerships: invitation was replaced by a newer one")
 )
+
+// Scheduler (sched).
+var (
+	ErrNotDue           = errors.New("partnerships: not due yet")
+	ErrAlreadyReminded  = errors.New("partnerships: this reminder was already recorded")
+	ErrRemindersStopped = errors.New("partnerships: the recipient stopped reminders")
+	ErrStaleSchedule    = errors.New("partnerships: the scheduled entry no longer matches its record")
+)

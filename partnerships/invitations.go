@@ -40,6 +40,14 @@ type NewInvitation struct {
 	// Where the request came from, for the audit trail: the partner's address
 	// ("addr" or "addr:port"; empty when not over the network) and user agent.
 	IP, UserAgent string
+
+	// Scheduler (sched): a time-bound relationship. Duration, 1 day to 2 years (0:
+	// open-ended), is how long the relationship lasts once accepted; AutoExtend
+	// moves its end ExtendBy (180 days) on each time it is reached instead of
+	// removing the roles. AutoExtend needs a Duration and is refused with the
+	// global_admin role.
+	Duration   time.Duration
+	AutoExtend bool
 }
 
 // CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
@@ -78,6 +86,9 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	if in.TTL < minInvitationTTL || in.TTL > maxInvitationTTL {
 		return Invitation{}, invalid("ttl", "%v is not between %v and %v", in.TTL, minInvitationTTL, maxInvitationTTL)
 	}
+	if err := checkDuration(in.Duration, in.AutoExtend, roles); err != nil {
+		return Invitation{}, err
+	}
 	if _, err := s.Partner(ctx, in.PartnerID); err != nil {
 		return Invitation{}, err
 	}
@@ -106,6 +117,8 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 		CreatedAt:  created,
 		ExpiresAt:  created.Add(in.TTL).Truncate(time.Second),
 		Sends:      1,
+		Duration:   in.Duration,
+		AutoExtend: in.AutoExtend,
 	}
 	ip := ""
 	if in.IP != "" {
@@ -113,8 +126,11 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 			return Invitation{}, err
 		}
 	}
-	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID,
-		fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339)),
+	detail := fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339))
+	if inv.Duration > 0 { // Scheduler (sched): a time-bound relationship
+		detail += fmt.Sprintf(" duration=%s auto_extend=%t", inv.Duration, inv.AutoExtend)
+	}
+	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID, detail,
 		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}
 	c := inv.CustomerID
 	keys := []string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c),
@@ -127,14 +143,21 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	}
 	args = append(args, string(inv.Type))
 	args = append(args, encodeInvitation(inv)...)
-	// The partner's index entry first (a derived index, see keys.go).
+	// Its reminders and expiry are scheduled first, then the partner's index entry
+	// (both derived indexes, see keys.go).
+	due := s.invitationEntries(inv)
+	if err := s.schedule(ctx, due); err != nil {
+		return Invitation{}, err
+	}
 	entry, err := s.indexInvitation(ctx, inv)
 	if err != nil {
+		s.unschedule(ctx, due)
 		return Invitation{}, err
 	}
 	r, err := s.run(ctx, createInvitationScript, keys, args...)
 	if err != nil || r.detail == "existing" {
 		s.unindexInvitation(ctx, inv.PartnerID, entry)
+		s.unschedule(ctx, due)
 	}
 	if err != nil {
 		return Invitation{}, relatedError(r, err)
@@ -304,6 +327,11 @@ func encodeInvitation(inv Invitation) []any {
 		"resent_at", msString(inv.ResentAt),
 		"replaced_by", inv.ReplacedBy,
 		"replaces", inv.Replaces,
+		// Scheduler (sched).
+		"duration", strconv.FormatInt(inv.Duration.Milliseconds(), 10),
+		"auto_extend", flag(inv.AutoExtend),
+		"reminded", strconv.Itoa(inv.Reminded),
+		"reminders_stopped", flag(inv.RemindersStopped),
 	}
 }
 
@@ -332,5 +360,10 @@ func decodeInvitation(m map[string]string) Invitation {
 		ResentAt:   parseMS(m["resent_at"]),
 		ReplacedBy: m["replaced_by"],
 		Replaces:   m["replaces"],
+		// Scheduler (sched).
+		Duration:         time.Duration(atoi64(m["duration"])) * time.Millisecond,
+		AutoExtend:       m["auto_extend"] == "1",
+		Reminded:         int(atoi64(m["reminded"])),
+		RemindersStopped: m["reminders_stopped"] == "1",
 	}
 }

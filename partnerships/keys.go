@@ -102,3 +102,19 @@ func partnerInvitationsKey(partnerID string) string {
 	return partnerTag(partnerID) + "invs"
 }
 func partnerCustomersKey(partnerID string) string { return partnerTag(partnerID) + "customers" }
+
+// Scheduler (sched): due work, under its own hash tag.
+//
+//	{schedule}    pl:{schedule}:due                 zset   due work by due time (ms), a DERIVED index:
+//	                                                       "remind:<in_id>:<n>", "expire:<in_id>",
+//	                                                       "ending:<cu_id>:<pa_id>:<ends ms>:<30d|7d|1d>",
+//	                                                       "end:<cu_id>:<pa_id>:<ends ms>"
+//
+// An entry is written BEFORE the script that writes its record (an invitation's
+// when it is created, a time-bound relationship's when it is accepted or extended),
+// so a crash between them leaves an entry without a record, never a record without
+// its entries. Readers skip entries whose record is missing or no longer matches
+// (the task re-checks when it runs); an entry is removed once its task is queued.
+const scheduleTag = "pl:{schedule}:"
+
+func dueKey() string { return scheduleTag + "due" }

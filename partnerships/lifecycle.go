@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Origin is where a partner's request came from, for the audit trail: the
@@ -126,6 +128,15 @@ func (s *Store) ResendInvitation(ctx context.Context, partnerID, id string, ttl 
 	if err != nil {
 		return Resent{}, err
 	}
+	// Reminders and expiry of either outcome, also first (derived, see keys.go):
+	// the same invitation's entries move to its later expiry; the new one's are
+	// taken back unless the resend created it.
+	fresh.ExpiresAt = now.Add(ttl)
+	freshDue := s.invitationEntries(fresh)
+	if err := s.schedule(ctx, append(s.resendEntries(ctx, partnerID, id, now, ttl), freshDue...)); err != nil {
+		s.unindexInvitation(ctx, partnerID, entry)
+		return Resent{}, err
+	}
 	r, err := s.run(ctx, resendInvitationScript,
 		[]string{invitationKey(c, id), invitationKey(c, fresh.ID), invitationsKey(c), usersKey(c),
 			relationshipKey(c, partnerID), auditKey(c)},
@@ -133,6 +144,7 @@ func (s *Store) ResendInvitation(ctx context.Context, partnerID, id string, ttl 
 		fresh.ID, newTokenID(), ip, ua)
 	if err != nil || r.detail != "new" {
 		s.unindexInvitation(ctx, partnerID, entry)
+		s.unschedule(ctx, freshDue)
 	}
 	if err != nil {
 		return Resent{}, relatedError(r, err)
@@ -194,4 +206,24 @@ func (s *Store) RelationshipHistory(ctx context.Context, customerID, partnerID s
 		}
 	}
 	return out, nil
+}
+
+// resendEntries are the due entries invitation id would have if a resend at now
+// sends it again: reminders before its later expiry, and that expiry. The
+// invitation is read outside the script; entries are re-checked when they run, so
+// one that a concurrent change made wrong only costs a task that does nothing.
+func (s *Store) resendEntries(ctx context.Context, partnerID, id string, now time.Time, ttl time.Duration) []redis.Z {
+	inv, err := s.Invitation(ctx, id)
+	if err != nil || inv.PartnerID != partnerID || !inv.Status.Open() || !now.Before(inv.ExpiresAt) {
+		return nil
+	}
+	exp := now.Add(ttl)
+	if limit := inv.CreatedAt.Add(maxInvitationTTL); exp.After(limit) {
+		exp = limit
+	}
+	if exp.Before(inv.ExpiresAt) {
+		exp = inv.ExpiresAt
+	}
+	inv.ExpiresAt, inv.CreatedAt = exp, now
+	return s.invitationEntries(inv)
 }

@@ -85,6 +85,9 @@ func decodeRelationship(m map[string]string) Relationship {
 		Since:        parseMS(m["since"]),
 		UpdatedAt:    parseMS(m["updated_at"]),
 		AcceptanceID: m["acceptance_id"],
+		EndsAt:       parseMS(m["ends_at"]),
+		AutoExtend:   m["auto_extend"] == "1",
+		ExpiredAt:    parseMS(m["expired_at"]),
 	}
 }
 

@@ -118,6 +118,11 @@ var scriptErrors = map[string]error{
 	// Partner API lifecycle (api helper).
 	"RELATED":  ErrAlreadyRelated,
 	"REPLACED": ErrReplaced,
+	// Scheduler (sched).
+	"NOT_DUE":     ErrNotDue,
+	"REMINDED":    ErrAlreadyReminded,
+	"STOPPED":     ErrRemindersStopped,
+	"STALE_ENTRY": ErrStaleSchedule,
 }
 
 // reply is a script's answer after its code and detail.
@@ -170,4 +175,12 @@ var (
 	revokeInvitationScript = loadScript("revoke_invitation")
 	resendInvitationScript = loadScript("resend_invitation")
 	endRelationshipScript  = loadScript("end_relationship")
+)
+
+// Scheduler (sched).
+var (
+	remindScript           = loadScript("remind")
+	expireInvitationScript = loadScript("expire_invitation")
+	stopRemindersScript    = loadScript("stop_reminders")
+	endTermScript          = loadScript("end_term")
 )

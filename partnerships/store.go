@@ -22,6 +22,8 @@ type Store struct {
 	plainScripts bool // run scripts without their "#!lua" flags line
 
 	suppressAfter int // hard bounces after which an address is suppressed
+
+	reminders []time.Duration // before expiry, when CreateInvitation schedules reminders (sched)
 }
 
 // Option configures a Store.
@@ -43,7 +45,7 @@ func WithoutScriptFlags() Option {
 
 // NewStore returns a Store on rdb.
 func NewStore(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, now: time.Now, suppressAfter: DefaultSuppressAfter}
+	s := &Store{rdb: rdb, now: time.Now, suppressAfter: DefaultSuppressAfter, reminders: DefaultReminders}
 	for _, o := range opts {
 		o(s)
 	}

@@ -157,6 +157,11 @@ type Invitation struct {
 	ResentAt   time.Time `json:"resent_at,omitzero"`    // last resend of the same invitation
 	ReplacedBy string    `json:"replaced_by,omitempty"` // the newer invitation a resend after expiry created
 	Replaces   string    `json:"replaces,omitempty"`    // the older invitation this one replaces
+	// Scheduler (sched): a time-bound relationship and reminders.
+	Duration         time.Duration `json:"duration,omitempty"` // of the relationship once accepted; 0: open-ended
+	AutoExtend       bool          `json:"auto_extend,omitempty"`
+	Reminded         int           `json:"reminded,omitempty"` // reminders recorded so far
+	RemindersStopped bool          `json:"reminders_stopped,omitempty"`
 }
 
 // Relationship is what a customer has with one partner: the types accepted so far
@@ -169,6 +174,12 @@ type Relationship struct {
 	Since        time.Time          `json:"since"`
 	UpdatedAt    time.Time          `json:"updated_at"`
 	AcceptanceID string             `json:"acceptance_id,omitempty"` // latest agreement signature
+
+	// Scheduler (sched): a time-bound relationship ends (its roles are removed) at
+	// EndsAt unless AutoExtend moves it on; zero EndsAt: open-ended.
+	EndsAt     time.Time `json:"ends_at,omitzero"`
+	AutoExtend bool      `json:"auto_extend,omitempty"`
+	ExpiredAt  time.Time `json:"expired_at,omitzero"` // when its end removed the roles
 }
 
 // Acceptance is the legal record of a customer agreement signed by a customer's admin.

@@ -25,6 +25,8 @@ func kindSpecs() []kindSpec {
 		// Customer portal.
 		{kind: KindSignInLink, prepare: prepareSignInLink, sample: sampleSignInLink},
 		{kind: KindAgreementRequest, prepare: prepareAgreementRequest, sample: sampleAgreementRequest},
+		// Scheduler (sched).
+		{kind: KindReminder, prepare: prepareReminder, sample: sampleReminder},
 	}
 }
 

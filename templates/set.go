@@ -15,6 +15,7 @@ import (
 //go:embed bounce-notice
 //go:embed signin-link
 //go:embed agreement-request
+//go:embed reminder
 var files embed.FS
 
 // Set holds every kind's templates for every locale, parsed once. It is safe for

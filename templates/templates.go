@@ -22,6 +22,8 @@ const (
 	KindBounceNotice Kind = "bounce-notice"
 	// KindRequestReply answers a partner's request for invitations by email.
 	KindRequestReply Kind = "request-reply"
+	// KindReminder reminds a customer of an invitation not decided yet (sched).
+	KindReminder Kind = "reminder"
 )
 
 // DefaultLocale is the locale used for labels when a caller asks for one we do

@@ -18,6 +18,9 @@ const (
 	PurposeInvite    Purpose = "invite"
 	PurposeAgreement Purpose = "agreement"
 	PurposeSignIn    Purpose = "sign-in"
+	// PurposeStopReminders authorises the one-click "stop reminding me" link of a
+	// reminder email (sched).
+	PurposeStopReminders Purpose = "stop-reminders"
 )
 
 // MaxFieldLen is the most bytes Purpose, Subject and Recipient may each hold.

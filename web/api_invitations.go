@@ -25,6 +25,10 @@ type createInvitationRequest struct {
 	Locale           string   `json:"locale"`
 	Roles            []string `json:"roles"`   // optional: default all the type's roles
 	Message          string   `json:"message"` // optional personal note
+
+	// Scheduler (sched): a time-bound relationship (see parseDuration).
+	Duration   json.RawMessage `json:"duration"`    // optional: "720h", "30d" or a number of days; 1 day to 2 years
+	AutoExtend bool            `json:"auto_extend"` // optional: extend by 180 days at the end; not with global_admin
 }
 
 // invitationResponse is an invitation as the partner API shows it.
@@ -46,6 +50,10 @@ type invitationResponse struct {
 	ResentAt   time.Time `json:"resent_at,omitzero"`
 	ReplacedBy string    `json:"replaced_by,omitempty"`
 	Replaces   string    `json:"replaces,omitempty"`
+
+	// Scheduler (sched).
+	Duration   string `json:"duration,omitempty"` // whole hours, e.g. "720h"
+	AutoExtend bool   `json:"auto_extend,omitempty"`
 }
 
 func toResponse(inv partnerships.Invitation) invitationResponse {
@@ -59,6 +67,7 @@ func toResponse(inv partnerships.Invitation) invitationResponse {
 		CreatedAt: inv.CreatedAt, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, DecidedAt: inv.DecidedAt,
 		FailureReason: inv.FailureReason,
 		Sends:         inv.Sends, ResentAt: inv.ResentAt, ReplacedBy: inv.ReplacedBy, Replaces: inv.Replaces,
+		Duration: formatDuration(inv.Duration), AutoExtend: inv.AutoExtend,
 	}
 }
 
@@ -155,9 +164,11 @@ func (req createInvitationRequest) validate(partnerID string, ttl time.Duration)
 	if n := len([]rune(req.Message)); n > 2000 {
 		fields["message"] = fmt.Sprintf("at most 2000 characters, got %d", n)
 	}
+	duration, autoExtend := req.timeBound(typ, roles, fields)
 	return partnerships.NewInvitation{
 		PartnerID: partnerID, Email: strings.ToLower(email), Type: typ, Roles: roles,
 		Locale: locale, Message: req.Message, TTL: ttl,
+		Duration: duration, AutoExtend: autoExtend,
 	}, fields
 }
 

@@ -165,4 +165,16 @@ var german = dictionary{
 	"revoked.heading": "Der Partner hat diese Einladung zurückgezogen",
 	"revoked.msg":     "Der Partner hat diese Einladung zurückgezogen; sie kann nicht mehr angenommen werden.",
 	"revoked.hint":    "Wenden Sie sich an den Partner, wenn Sie weiter zusammenarbeiten möchten.",
+
+	// Stop reminders (sched).
+	"stopreminders.title": "Erinnerungen abbestellen?",
+	"stopreminders.lead":  "Sie erhalten keine weiteren Erinnerungen zur Einladung von %s. Die Einladung bleibt gültig: Sie können sie weiterhin mit dem Link aus der Einladungs-E-Mail annehmen oder ablehnen.",
+	"stopreminders.yes":   "Ja, Erinnerungen abbestellen",
+	"stopped.heading":     "Erinnerungen abbestellt",
+	"stopped.msg":         "Sie erhalten keine weiteren Erinnerungen zur Einladung von %s.",
+	"stopped.hint":        "Die Einladung selbst bleibt gültig, bis sie abläuft.",
+	// Time-bound relationships (sched).
+	"review.term":             "Laufzeit",
+	"review.term_days":        "%d Tage ab Annahme; danach werden die Rollen entfernt.",
+	"review.term_days_extend": "%d Tage ab Annahme, danach jeweils um 180 Tage verlängert, sofern nicht beendet.",
 }

@@ -165,4 +165,16 @@ var english = dictionary{
 	"revoked.heading": "The partner withdrew this invitation",
 	"revoked.msg":     "The partner withdrew this invitation; it can no longer be accepted.",
 	"revoked.hint":    "Contact the partner if you still want to work with them.",
+
+	// Stop reminders (sched).
+	"stopreminders.title": "Stop reminders?",
+	"stopreminders.lead":  "You will get no more reminder emails about the invitation from %s. The invitation stays valid: you can still accept or decline it with the link in the invitation email.",
+	"stopreminders.yes":   "Yes, stop reminders",
+	"stopped.heading":     "Reminders stopped",
+	"stopped.msg":         "You will get no more reminders about the invitation from %s.",
+	"stopped.hint":        "The invitation itself is still valid until it expires.",
+	// Time-bound relationships (sched).
+	"review.term":             "Duration",
+	"review.term_days":        "%d days from acceptance; then the roles are removed.",
+	"review.term_days_extend": "%d days from acceptance, then extended by 180 days each time unless ended.",
 }

@@ -101,6 +101,8 @@ func statusRefusal(inv partnerships.Invitation, lang string) *refusal {
 		return nil
 	case partnerships.StatusAccepted:
 		return storeRefusal(partnerships.ErrAlreadyAccepted, inv, lang)
+	case partnerships.StatusExpired: // Scheduler (sched): expired by the scheduler
+		return storeRefusal(partnerships.ErrExpired, inv, lang)
 	default:
 		return storeRefusal(partnerships.ErrNotOpen, inv, lang)
 	}

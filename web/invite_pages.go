@@ -25,6 +25,7 @@ type reviewPage struct {
 	DeclineURL                              string
 	CSRF                                    string
 	Notice                                  string
+	Term                                    string // Scheduler (sched): how long a time-bound relationship lasts
 }
 
 // reviewInvitation shows the invitation. It changes nothing (GET and HEAD).
@@ -72,6 +73,7 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, o openInvite
 		DeclineURL:      s.Links.Path("invite", o.token, "decline"),
 		CSRF:            s.csrfToken(w, r),
 		Notice:          notice,
+		Term:            termText(lang, o.inv),
 	})
 }
 

@@ -28,7 +28,9 @@ type pages struct {
 
 var pageNames = []string{"review", "decline", "partners", "agreement", "message",
 	// Customer portal.
-	"signin", "signin_confirm", "partner", "invitations", "remove_roles", "sign_agreement"}
+	"signin", "signin_confirm", "partner", "invitations", "remove_roles", "sign_agreement",
+	"stopreminders", // Scheduler (sched)
+}
 
 func parsePages() (*pages, error) {
 	funcs := template.FuncMap{"t": T, "tf": Tf, "thtml": THTML, "date": formatDate}

@@ -119,6 +119,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.getRelationship))
 	s.mux.HandleFunc("DELETE "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.endRelationship))
 	s.mux.HandleFunc("GET "+p+"/api/openapi.yaml", s.openAPI)
+	// Scheduler (sched): the one-click stop-reminders link of reminder emails.
+	s.mux.HandleFunc("GET "+p+"/reminders/stop/{token}", s.linkLimited("confirm_stop_reminders", s.confirmStopReminders))
+	s.mux.HandleFunc("POST "+p+"/reminders/stop/{token}", s.linkLimited("stop_reminders", s.stopReminders))
 }
 
 // ServeHTTP implements http.Handler.

@@ -31,6 +31,10 @@ type config struct {
 	LinkRate        int // invitation link requests per minute per client address; 0: unlimited
 	LogFormat       string
 	LogLevel        string
+
+	// Scheduler (sched).
+	Reminders     []time.Duration // before an invitation's expiry
+	SweepInterval time.Duration
 }
 
 // configError is a setting that is missing or wrong; the process exits with 2.
@@ -65,6 +69,9 @@ var settings = map[string]setting{
 	"link-rate":        {"link-rate", "PARTNERLINK_LINK_RATE", "60", "invitation link requests per minute per client address, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
 	"log-format":       {"log-format", "PARTNERLINK_LOG_FORMAT", "text", "log format: text or json"},
 	"log-level":        {"log-level", "PARTNERLINK_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	// Scheduler (sched).
+	"reminders":      {"reminders", "PARTNERLINK_REMINDERS", "168h,72h,24h", `reminders before an invitation expires, a comma list of durations (default 7, 3 and 1 days before); "none" for none`},
+	"sweep-interval": {"sweep-interval", "PARTNERLINK_SWEEP_INTERVAL", "1m", "how often the scheduler looks for due reminders, expiries and relationship ends (1s to 24h; a cron @every schedule)"},
 }
 
 // flags parses one subcommand's flags: the named settings plus any the command adds.
@@ -76,6 +83,8 @@ type flags struct {
 	conns             string
 	apiRate, linkRate string
 	usedAs            map[string]bool
+
+	reminders, sweep string // Scheduler (sched)
 }
 
 func newFlags(name, summary string, stdout io.Writer, names ...string) *flags {
@@ -122,8 +131,8 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 	}
 	if f.usedAs["invite-ttl"] {
 		d, err := time.ParseDuration(f.ttl)
-		if err != nil || d <= 0 || d > 90*24*time.Hour {
-			return config{}, configErrorf("--invite-ttl (PARTNERLINK_INVITE_TTL) %q: must be a duration between 1s and 2160h, e.g. 336h", f.ttl)
+		if err != nil || d < time.Second || d > 90*24*time.Hour {
+			return config{}, configErrorf("--invite-ttl (PARTNERLINK_INVITE_TTL) %q: must be a duration between 1s and 2160h (90 days), e.g. 336h (14 days)", f.ttl)
 		}
 		f.cfg.InviteTTL = d
 	}
@@ -147,6 +156,9 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 		if _, err := parseLevel(f.cfg.LogLevel); err != nil {
 			return config{}, err
 		}
+	}
+	if err := f.parseSchedule(); err != nil {
+		return config{}, err
 	}
 	return f.cfg, nil
 }
@@ -172,6 +184,7 @@ func (f *flags) target(n string) *string {
 		"trusted-authserv": &f.cfg.TrustedAuthServ, "smtp-conns": &f.conns,
 		"api-rate": &f.apiRate, "link-rate": &f.linkRate,
 		"log-format": &f.cfg.LogFormat, "log-level": &f.cfg.LogLevel,
+		"reminders": &f.reminders, "sweep-interval": &f.sweep, // Scheduler (sched)
 	}[n]
 }
 

@@ -22,11 +22,15 @@ func testKeys(t testing.TB) string {
 // goodArgs are flags with which serve and worker pass validation and then fail at
 // the first step that needs a peer: reaching Redis on redisURL.
 func goodArgs(cmd, redisURL, keys string) []string {
+	if cmd == "scheduler" { // Scheduler (sched)
+		return []string{"--redis-url", redisURL, "--log-format", "json", "--log-level", "warn", "--sweep-interval", "30s"}
+	}
 	args := []string{"--redis-url", redisURL, "--base-url", "https://partners.example.com", "--token-keys", keys,
 		"--log-format", "json", "--log-level", "warn"}
 	switch cmd {
 	case "serve":
-		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0", "--api-rate", "100000", "--link-rate", "0")
+		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0", "--api-rate", "100000", "--link-rate", "0",
+			"--reminders", "72h,24h")
 	case "worker":
 		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3", "--smtp-conns", "2",
 			"--mail-from", "partnerlink <noreply@partners.example.com>")
@@ -109,6 +113,15 @@ func TestConfigErrors(t *testing.T) {
 		{name: "mail from name with line break", cmds: []string{"worker"}, args: []string{"--mail-from", "=?utf-8?q?Evil=0Ax?= <noreply@partners.example.com>"}, want: []string{"--mail-from", "control characters"}},
 		{name: "agreements dir missing", cmds: []string{"serve"}, args: []string{"--agreements-dir", "/nonexistent/agreements"}, want: []string{"--agreements-dir", "PARTNERLINK_AGREEMENTS_DIR"}},
 
+		// Scheduler (sched).
+		{name: "reminders not durations", cmds: []string{"serve"}, args: []string{"--reminders", "7d,3d"}, want: []string{"--reminders", "PARTNERLINK_REMINDERS", `"7d,3d"`, "168h,72h,24h"}},
+		{name: "reminders negative", cmds: []string{"serve"}, args: []string{"--reminders", "-1h"}, want: []string{"--reminders", "PARTNERLINK_REMINDERS"}},
+		{name: "reminders over 90 days", cmds: []string{"serve"}, args: []string{"--reminders", "2161h"}, want: []string{"--reminders", "PARTNERLINK_REMINDERS"}},
+		{name: "sweep interval 0", cmds: []string{"scheduler"}, args: []string{"--sweep-interval", "0s"}, want: []string{"--sweep-interval", "PARTNERLINK_SWEEP_INTERVAL", `"0s"`, "between 1s and 24h"}},
+		{name: "sweep interval 25h", cmds: []string{"scheduler"}, args: []string{"--sweep-interval", "25h"}, want: []string{"--sweep-interval", "PARTNERLINK_SWEEP_INTERVAL", `"25h"`}},
+		{name: "sweep interval from env", cmds: []string{"scheduler"}, drop: "sweep-interval", env: map[string]string{"PARTNERLINK_SWEEP_INTERVAL": "often"}, want: []string{"--sweep-interval", `"often"`}},
+		{name: "no Redis URL for the scheduler", cmds: []string{"scheduler"}, args: []string{"--redis-url", " "}, want: []string{"--redis-url", "is required"}},
+
 		// Usage errors.
 		{name: "unknown flag", cmds: []string{"serve", "worker"}, args: []string{"--colour", "blue"}, want: []string{"flag provided but not defined: -colour"}},
 		{name: "stray argument", cmds: []string{"serve", "worker"}, args: []string{"now"}, want: []string{`unexpected argument "now"`}},
@@ -173,6 +186,9 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		"PARTNERLINK_IMAP_URL":           "ftp://x",
 		"PARTNERLINK_INBOX_ADDRESS":      "not an address",
 		"PARTNERLINK_TRUSTED_AUTHSERV":   "\n",
+		// Scheduler (sched).
+		"PARTNERLINK_REMINDERS":      "soon",
+		"PARTNERLINK_SWEEP_INTERVAL": "0s",
 	}
 	if len(bad) != len(settings) {
 		t.Fatalf("the test sets %d variables, there are %d settings", len(bad), len(settings))
@@ -181,7 +197,7 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	keys := testKeys(t)
-	for _, cmd := range []string{"serve", "worker"} {
+	for _, cmd := range []string{"serve", "worker", "scheduler"} {
 		t.Run(cmd, func(t *testing.T) {
 			redisURL := closedRedisURL(t)
 			args := append([]string{cmd}, goodArgs(cmd, redisURL, keys)...)

@@ -49,7 +49,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f := newFlags("dev", "Runs everything in one process on embedded defaults: an in-memory Redis, an SMTP\n"+
 		"server that keeps every message and shows it on "+devMailPath+", the API, the pages and the worker,\n"+
 		"with a demo partner, a demo customer and one demo invitation sent at start.", stdout,
-		"http-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level")
+		"http-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level",
+		"reminders") // Scheduler (sched)
 	smtpAddr := f.fs.String("smtp-addr", "127.0.0.1:2525", "address of the embedded SMTP server")
 	imapAddr := f.fs.String("imap-addr", defaultDevIMAPAddr, "address of the embedded IMAP server (the inbox partner requests and bounces arrive in)")
 	cfg, err := f.parse(args)
@@ -83,6 +84,8 @@ type devSystem struct {
 	mail    *mailer.Pool
 	client  *asynq.Client
 	worker  *asynq.Server
+	sched   context.CancelFunc // stops the scheduler (sched)
+	swept   chan struct{}      // closed when it has stopped
 	handler http.Handler
 	base    string
 	apiKey  string
@@ -131,7 +134,7 @@ func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, 
 	}, 4, log.With("component", "mailer")); err != nil {
 		return nil, err
 	}
-	store := partnerships.NewStore(d.rdb, partnerships.WithoutScriptFlags())
+	store := partnerships.NewStore(d.rdb, partnerships.WithoutScriptFlags(), partnerships.WithReminders(cfg.Reminders))
 	d.client = asynq.NewClient(connOpt)
 	enq := jobs.NewEnqueuer(d.client)
 	app, err := web.New(webConfig(cfg), web.Deps{
@@ -141,10 +144,12 @@ func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, 
 		return nil, err
 	}
 	sender, routes := mailJobs(store, tpl, d.mail, ring, lb, devDomain, log)
+	routes = append(routes, dueJobs(store, tpl, d.mail, ring, lb, devDomain, enq, log)...) // Scheduler (sched)
 	d.worker = jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 10}, log)
 	if err := d.worker.Start(jobs.NewMux(sender, routes...)); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
+	d.startScheduler(ctx, store, enq, log) // Scheduler (sched)
 	if err := d.seed(ctx, store, enq, cfg.InviteTTL); err != nil {
 		return nil, err
 	}
@@ -246,6 +251,10 @@ func (d *devSystem) watchInbox(ctx context.Context, store *partnerships.Store, e
 }
 
 func (d *devSystem) close() {
+	if d.sched != nil {
+		d.sched()
+		<-d.swept
+	}
 	if d.inbox != nil {
 		d.inbox()
 		<-d.inboxed

@@ -130,7 +130,7 @@ func TestDev(t *testing.T) {
 	// Invite again: the curl command the welcome text prints, then the README's.
 	for i, call := range []struct{ url, key, body, to string }{
 		{w.curlURL, w.apiKey, w.curlBody, "billing@fabrikam.example"},
-		{w.base + "/api/v1/invitations", w.apiKey, `{"customer_email":"admin@fabrikam.example","relationship_type":"delegated_admin","locale":"en"}`, "admin@fabrikam.example"},
+		{w.base + "/api/v1/invitations", w.apiKey, `{"customer_email":"admin@fabrikam.example","relationship_type":"advisor","locale":"en"}`, "admin@fabrikam.example"},
 	} {
 		req, _ := http.NewRequest("POST", call.url, strings.NewReader(call.body))
 		req.Header.Set("Authorization", "Bearer "+call.key)

@@ -18,7 +18,8 @@ import (
 func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("inbox", "Reads partnerlink's mailbox over IMAP: partners' requests for invitations and\n"+
 		"bounces of invitations sent. Each message is handled once and moved to Processed or Rejected.", stdout,
-		"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level")
+		"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level",
+		"reminders") // Scheduler (sched)
 	once := f.fs.Bool("once", false, "handle what is in the mailbox now, then exit")
 	cfg, err := f.parse(args, "redis-url", "imap-url", "inbox-address")
 	if err != nil {
@@ -40,7 +41,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer rdb.Close()
 	client := asynq.NewClient(connOpt)
 	defer client.Close()
-	router := mailroom.New(mc, partnerships.NewStore(rdb), jobs.NewEnqueuer(client), log.With("component", "mailroom"))
+	router := mailroom.New(mc, partnerships.NewStore(rdb, partnerships.WithReminders(cfg.Reminders)), jobs.NewEnqueuer(client), log.With("component", "mailroom"))
 	w, err := inbox.NewWatcher(ic, rdb, router, log.With("component", "inbox"))
 	if err != nil {
 		return err

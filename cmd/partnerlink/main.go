@@ -33,6 +33,8 @@ var commands = map[string]command{
 	"keys":      {"generate a token signing key: keys generate [--id ID]", runKeys},
 	"health":    {"ask a running server whether it is healthy (for container health checks)", runHealth},
 	"queues":    {"print the depth, retries and failures of every task queue", runQueues},
+	// Scheduler (sched).
+	"scheduler": {"queue due reminders, invitation expiries and time-bound relationship notices and ends", runScheduler},
 }
 
 func main() {

@@ -117,8 +117,8 @@ func TestUnknownCommand(t *testing.T) {
 // commandFlags is every flag each command takes; the settings among them (those in
 // settings) must show their PARTNERLINK_* variable in --help.
 var commandFlags = map[string][]string{
-	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level"},
-	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level"},
+	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders"},
+	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders"},
 	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level"},
 	"partners add":       {"redis-url", "name", "email"},
 	"partners list":      {"redis-url"},
@@ -127,10 +127,12 @@ var commandFlags = map[string][]string{
 	"customers list":     {"redis-url"},
 	"keys generate":      {"id"},
 	"preview":            {"kind", "type", "locale", "part"},
-	"inbox":              {"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level", "once"},
+	"inbox":              {"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level", "once", "reminders"},
 	"dev-mail":           {"imap-addr", "file", "from", "to", "subject", "body"},
 	"queues":             {"redis-url", "failed"},
 	"health":             {"url", "timeout"},
+	// Scheduler (sched).
+	"scheduler": {"redis-url", "sweep-interval", "log-format", "log-level"},
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)

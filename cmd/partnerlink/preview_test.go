@@ -101,7 +101,7 @@ func TestPreviewErrors(t *testing.T) {
 		{[]string{"--type", ""}, "--type"},
 		{[]string{"--locale", "fr"}, `"fr"`},
 		{[]string{"--part", "body"}, `--part "body": must be subject, text, html or all`},
-		{[]string{"--kind", "reminder"}, `--kind "reminder"`},
+		{[]string{"--kind", "digest"}, `--kind "digest"`}, // "reminder" is a kind now (sched)
 		{[]string{"--format", "x"}, "flag provided but not defined"},
 		{[]string{"reseller"}, `unexpected argument "reseller"`},
 	} {

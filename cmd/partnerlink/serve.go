@@ -20,7 +20,8 @@ import (
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("serve", "Serves the partner API and the customer pages.", stdout,
-		"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level")
+		"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level",
+		"reminders") // Scheduler (sched)
 	cfg, err := f.parse(args, "redis-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -50,7 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	client := asynq.NewClient(connOpt)
 	defer client.Close()
 	srv, err := web.New(webConfig(cfg), web.Deps{
-		Store: partnerships.NewStore(rdb), Tokens: ring, Agreements: lib, Templates: tpl,
+		Store: partnerships.NewStore(rdb, partnerships.WithReminders(cfg.Reminders)), Tokens: ring, Agreements: lib, Templates: tpl,
 		Links: lb, Enqueuer: jobs.NewEnqueuer(client), Logger: log, RDB: rdb,
 	})
 	if err != nil {

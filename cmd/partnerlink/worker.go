@@ -50,7 +50,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	sender, routes := mailJobs(partnerships.NewStore(rdb), tpl, m, ring, lb, messageIDDomain(mc.From), log)
+	store := partnerships.NewStore(rdb)
+	sender, routes := mailJobs(store, tpl, m, ring, lb, messageIDDomain(mc.From), log)
+	client := asynq.NewClient(connOpt) // the expiry and relationship tasks tell partners and customers
+	defer client.Close()
+	routes = append(routes, dueJobs(store, tpl, m, ring, lb, messageIDDomain(mc.From), jobs.NewEnqueuer(client), log)...)
 	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns)
 	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, routes, log)
 }

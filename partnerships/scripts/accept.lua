@@ -13,8 +13,11 @@
 -- ARGV[7] customer id              ARGV[8] agreement version
 -- ARGV[9] agreement locale         ARGV[10] agreement SHA-256 hex
 -- ARGV[11] IP                      ARGV[12] user agent
+-- ARGV[13] ends_at ms of a time-bound relationship ('0': open-ended)
+-- ARGV[14] the invitation's duration ms the caller read (ARGV[13] follows from it)
 -- Reply: {code, detail} or
---        {'OK', '', user role, relationship types, roles, since ms, updated_at ms}
+--        {'OK', '', user role, relationship types, roles, since ms, updated_at ms,
+--         ends_at ms, auto_extend}
 local inv = KEYS[1]
 local users = KEYS[2]
 local acc = KEYS[3]
@@ -42,8 +45,12 @@ if redis.call('EXISTS', inv) == 0 then
   return {'NOT_FOUND', 'invitation ' .. id}
 end
 local f = redis.call('HMGET', inv, 'token_id', 'status', 'expires_at', 'partner_id',
-  'type', 'roles', 'decided_by')
+  'type', 'roles', 'decided_by', 'duration', 'auto_extend')
 local token, status, expires, partner, typ, roles, decidedBy = f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+local duration, autoExtend = f[8] or '0', f[9] or '0'
+if ARGV[13] == '0' then
+  autoExtend = '0'
+end
 if not status or not typ or not roles or not tonumber(expires) then
   -- Everything below the "Writes" line must be unable to fail half-way.
   return {'CORRUPT', 'invitation ' .. id .. ' lacks status, type, roles or expires_at'}
@@ -53,6 +60,11 @@ if partner ~= ARGV[6] then
   -- rather than write another relationship. Partner ids never change, so this
   -- only guards against a caller bug.
   return {'STALE', 'invitation ' .. id .. ' belongs to another partner'}
+end
+if duration ~= ARGV[14] then
+  -- ARGV[13] was computed from another duration; durations never change, so this
+  -- too only guards against a caller bug.
+  return {'STALE', 'invitation ' .. id .. ' has duration ' .. duration}
 end
 local refusal, role = decision_refusal(users, id, ARGV[2], token, status, expires, decidedBy, email, now, ARGV[7])
 if refusal then
@@ -77,7 +89,8 @@ local types = union(r[1], typ)
 local relRoles = union(r[2], roles)
 local since = r[3] or ARGV[4]
 redis.call('HSET', rel, 'customer_id', ARGV[7], 'partner_id', partner, 'types', types,
-  'roles', relRoles, 'since', since, 'updated_at', ARGV[4], 'acceptance_id', ARGV[5])
+  'roles', relRoles, 'since', since, 'updated_at', ARGV[4], 'acceptance_id', ARGV[5],
+  'ends_at', ARGV[13], 'auto_extend', autoExtend, 'expired_at', '0')
 redis.call('ZADD', partners, 'NX', since, partner)
 
 redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
@@ -90,4 +103,4 @@ redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
   'detail', 'acceptance_id=' .. ARGV[5] .. ' version=' .. ARGV[8] .. ' locale=' .. ARGV[9] ..
     ' sha256=' .. ARGV[10])
 
-return {'OK', '', role, types, relRoles, since, ARGV[4]}
+return {'OK', '', role, types, relRoles, since, ARGV[4], ARGV[13], autoExtend}

@@ -40,7 +40,8 @@ local id, partner = ARGV[1], ARGV[2]
 local now, ttl, maxAge = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 
 local f = redis.call('HMGET', inv, 'partner_id', 'status', 'expires_at', 'created_at',
-  'sends', 'replaced_by', 'email', 'type', 'roles', 'locale', 'message', 'customer_id')
+  'sends', 'replaced_by', 'email', 'type', 'roles', 'locale', 'message', 'customer_id',
+  'duration', 'auto_extend')
 if not f[1] or f[1] ~= partner then
   return {'NOT_FOUND', 'invitation ' .. id}
 end
@@ -61,7 +62,7 @@ if open and now < expires then
   local sends = (tonumber(f[5]) or 1) + 1
   local exp = string.format('%.0f', newExp)
   redis.call('HSET', inv, 'status', 'pending', 'expires_at', exp, 'sends', tostring(sends),
-    'resent_at', ARGV[3])
+    'resent_at', ARGV[3], 'reminded', '0')
   redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
     'at', ARGV[3], 'action', 'invitation.resent', 'actor', partner,
     'partner_id', partner, 'invitation_id', id, 'ip', ARGV[8], 'user_agent', ARGV[9],
@@ -90,7 +91,8 @@ redis.call('HSET', newinv, 'id', ARGV[6], 'partner_id', partner, 'customer_id', 
   'status', 'pending', 'token_id', ARGV[7], 'message_id', '', 'failure_reason', '',
   'created_at', ARGV[3], 'sent_at', '0', 'expires_at', exp, 'decided_at', '0',
   'decided_by', '', 'acceptance_id', '', 'sends', '1', 'resent_at', '0', 'replaced_by', '',
-  'replaces', id)
+  'replaces', id, 'duration', f[13] or '0', 'auto_extend', f[14] or '0', 'reminded', '0',
+  'reminders_stopped', '0')
 redis.call('ZADD', invs, ARGV[3], ARGV[6])
 if open then
   redis.call('HSET', inv, 'status', 'expired', 'replaced_by', ARGV[6])

@@ -1,0 +1,261 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/partnerlink/partnerlink/agreements"
+	"github.com/partnerlink/partnerlink/internal/testredis"
+	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/links"
+	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/mailsink"
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/templates"
+	"github.com/partnerlink/partnerlink/tokens"
+	"github.com/partnerlink/partnerlink/web"
+)
+
+// startScheduled is start with invitations of a tiny TTL and reminder offsets, the
+// scheduler's task handlers in the worker and a scheduler sweeping every second.
+func startScheduled(t *testing.T, ttl time.Duration, reminders []time.Duration) *system {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	srv := testredis.Start(t)
+	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), log: log}
+	s.store = partnerships.NewStore(s.rdb, partnerships.WithReminders(reminders))
+	var err error
+	if s.sink, err = mailsink.Start(mailsink.Options{Addr: "127.0.0.1:0", Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.sink.Close() })
+	key, err := tokens.GenerateKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
+		t.Fatal(err)
+	}
+	var handler http.Handler
+	s.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(s.http.Close)
+	lb, err := links.New(s.http.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := templates.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := net.SplitHostPort(s.sink.Addr())
+	portN, _ := strconv.Atoi(port)
+	m, err := mailer.New(mailer.Config{Host: host, Port: portN, TLS: mailer.TLSNone, From: "noreply@partnerlink.test", FromName: "partnerlink", Timeout: 5 * time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	connOpt := asynq.RedisClientOpt{Addr: srv.Addr}
+	client := asynq.NewClient(connOpt)
+	t.Cleanup(func() { client.Close() })
+	s.enq = jobs.NewEnqueuer(client)
+	app, err := web.New(web.Config{InviteTTL: ttl}, web.Deps{
+		Store: s.store, Tokens: s.ring, Agreements: s.lib, Templates: tpl, Links: lb, Enqueuer: s.enq, Logger: log, RDB: s.rdb,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler = app
+	worker := jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 4, ShutdownTimeout: 2 * time.Second}, log)
+	routes := jobs.DueRoutes(jobs.NewReminder(s.store, tpl, m, s.ring, lb, "partnerlink.test", log),
+		jobs.NewExpirer(s.store, s.enq, log), jobs.NewTermKeeper(s.store, s.enq, log))
+	// Notifications are another helper's; here they are only taken off the queue.
+	routes = append(routes, jobs.Route{Type: jobs.TypeNotify, Handler: asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })})
+	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log), routes...)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(worker.Shutdown)
+	sched := jobs.NewScheduler(s.store, s.rdb, s.enq, jobs.SchedulerConfig{Interval: time.Second}, log)
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = sched.Run(sctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	if s.partner, s.apiKey, err = s.store.CreatePartner(ctx, "Contoso <Partners> Ltd", "partners@contoso.example"); err != nil {
+		t.Fatal(err)
+	}
+	if s.customer, err = s.store.CreateCustomer(ctx, "Fabrikam, Inc.", "fabrikam.example",
+		partnerships.CustomerUser{Email: adminEmail, Name: "Ada", Role: partnerships.GlobalAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.AddCustomerUser(ctx, partnerships.CustomerUser{CustomerID: s.customer.ID, Email: billingEmail, Role: partnerships.BillingAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// mailsTo waits until rcpt has n messages and returns them, oldest first.
+func (s *system) mailsTo(rcpt string, n int, within time.Duration) []mailsink.Message {
+	s.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var got []mailsink.Message
+		for _, m := range s.sink.Messages() {
+			if slices.Contains(m.To, rcpt) {
+				got = append(got, m)
+			}
+		}
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%d messages to %s after %v, want %d", len(got), rcpt, within, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var unsubRE = regexp.MustCompile(`^<(https?://[^>]+/reminders/stop/[A-Za-z0-9_-]+)>$`)
+
+// TestRemindersThenExpiry: an invitation of 12 seconds with reminders 8 and 4
+// seconds before expiry gets the invitation email, two reminders carrying the same
+// link, then expires: its link page says so. A second invitation whose recipient
+// used the one-click stop link after the first reminder gets no second one.
+func TestRemindersThenExpiry(t *testing.T) {
+	const ttl = 12 * time.Second
+	s := startScheduled(t, ttl, []time.Duration{8 * time.Second, 4 * time.Second})
+	id := s.invite(adminEmail, "advisor", "en")
+	stopped := s.invite(billingEmail, "advisor", "de")
+
+	// The invitation, then the first reminder with the same link.
+	_, link := s.waitForLink(adminEmail, 1)
+	first := s.mailsTo(billingEmail, 2, ttl)[1]
+	if !strings.Contains(first.Subject, "Erinnerung") {
+		t.Fatalf("second message to %s is %q, want a reminder", billingEmail, first.Subject)
+	}
+	mm := unsubRE.FindStringSubmatch(first.Header.Get("List-Unsubscribe"))
+	if mm == nil || first.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("reminder headers: List-Unsubscribe %q, List-Unsubscribe-Post %q", first.Header.Get("List-Unsubscribe"), first.Header.Get("List-Unsubscribe-Post"))
+	}
+	resp, err := http.Post(mm[1], "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("one-click stop: %d", resp.StatusCode)
+	}
+
+	msgs := s.mailsTo(adminEmail, 3, 2*ttl)
+	for i, m := range msgs[1:] {
+		if !strings.HasPrefix(m.Subject, "Reminder: ") {
+			t.Errorf("message %d to %s is %q, want a reminder", i+2, adminEmail, m.Subject)
+		}
+		if got := linkRE.FindString(m.Text); got != link {
+			t.Errorf("reminder %d carries %q, want the invitation's link %q", i+1, got, link)
+		}
+	}
+
+	s.waitStatus(id, partnerships.StatusExpired)
+	s.waitStatus(stopped, partnerships.StatusExpired)
+	if n := len(s.mailsTo(adminEmail, 3, 0)); n != 3 {
+		t.Errorf("%d messages to %s, want the invitation and two reminders", n, adminEmail)
+	}
+	if n := len(s.mailsTo(billingEmail, 2, 0)); n != 2 {
+		t.Errorf("%d messages to %s after stopping reminders, want the invitation and one reminder", n, billingEmail)
+	}
+	_, page := newBrowser(t).do("GET", link, nil)
+	mustContain(t, "the expired invitation's page", page, "This invitation has expired")
+	events, err := s.store.Audit(context.Background(), s.customer.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, e := range events {
+		count[e.Action]++
+	}
+	if count[partnerships.ActionInvitationReminded] != 3 || count[partnerships.ActionInvitationExpired] != 2 || count[partnerships.ActionInvitationRemindersStopped] != 1 {
+		t.Errorf("audit actions = %v, want 3 reminded, 2 expired, 1 reminders_stopped", count)
+	}
+}
+
+// TestAPIDuration creates a time-bound invitation through the partner API and
+// shows a bad duration and a refused auto_extend as field errors.
+func TestAPIDuration(t *testing.T) {
+	s := start(t)
+	for _, tc := range []struct {
+		name   string
+		body   map[string]any
+		status int
+		check  func(body map[string]any) bool
+	}{
+		{"720h with auto-extend", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor", "duration": "720h", "auto_extend": true},
+			http.StatusCreated, func(b map[string]any) bool { return b["duration"] == "720h" && b["auto_extend"] == true }},
+		{"days as a number", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor", "duration": 90},
+			http.StatusCreated, func(b map[string]any) bool { return b["duration"] == "2160h" && b["auto_extend"] == nil }},
+		{"open-ended", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor"},
+			http.StatusCreated, func(b map[string]any) bool { return b["duration"] == nil }},
+		{"too long", map[string]any{"customer_email": adminEmail, "relationship_type": "advisor", "duration": "3y"},
+			http.StatusBadRequest, func(b map[string]any) bool { return fieldError(b, "duration") }},
+		{"auto-extend with global admin", map[string]any{"customer_email": adminEmail, "relationship_type": "delegated_admin", "duration": 30, "auto_extend": true},
+			http.StatusBadRequest, func(b map[string]any) bool { return fieldError(b, "auto_extend") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := s.snapshot()
+			code, body := s.api("POST", "/api/v1/invitations", s.apiKey, tc.body)
+			if code != tc.status || !tc.check(body) {
+				t.Fatalf("status %d, body %v", code, body)
+			}
+			if code == http.StatusCreated {
+				inv, err := s.store.Invitation(context.Background(), body["id"].(string))
+				if err != nil || formatHours(inv.Duration) != body["duration"] {
+					t.Errorf("stored %v, %v; response duration %v", inv.Duration, err, body["duration"])
+				}
+			} else if after := s.snapshot(); len(after) != len(before) {
+				t.Errorf("a refused request wrote keys")
+			}
+		})
+	}
+}
+
+// TestReviewShowsTerm: the invitation page of a time-bound invitation says how
+// long the relationship lasts.
+func TestReviewShowsTerm(t *testing.T) {
+	s := start(t)
+	code, body := s.api("POST", "/api/v1/invitations", s.apiKey, map[string]any{
+		"customer_email": billingEmail, "relationship_type": "advisor", "locale": "en", "duration": "2d"})
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	_, link := s.waitForLink(billingEmail, 1)
+	_, page := newBrowser(t).do("GET", link, nil)
+	mustContain(t, "the review page", page, `<dd id="term">2 days from acceptance; then the roles are removed.</dd>`)
+}
+
+func fieldError(body map[string]any, field string) bool {
+	fields, _ := body["fields"].(map[string]any)
+	_, ok := fields[field]
+	return ok
+}
+
+func formatHours(d time.Duration) any {
+	if d == 0 {
+		return nil
+	}
+	return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
+}
