@@ -178,6 +178,11 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if err := e.s.LiftSuppression(ctx, "gone@fabrikam.example"); err != nil {
 		t.Errorf("LiftSuppression = %v", err)
 	}
+
+	// Complaints (deliver): suppress_complaint.
+	if newly, err := e.s.SuppressComplaint(ctx, "angry@fabrikam.example", "abuse"); err != nil || !newly {
+		t.Errorf("SuppressComplaint = %t, %v", newly, err)
+	}
 }
 
 // scriptNames lists the embedded scripts.

@@ -18,7 +18,8 @@ import (
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("worker", "Sends invitation emails from the queue.", stdout,
-		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level")
+		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level",
+		"dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain")
 	cfg, err := f.parse(args, "redis-url", "smtp-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -34,6 +35,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	mc, err := mailerConfig(cfg.SMTPURL, cfg.MailFrom, lb)
 	if err != nil {
+		return err
+	}
+	if mc.DKIM, err = dkimKeys(cfg, messageIDDomain(mc.From)); err != nil {
 		return err
 	}
 	rdb, connOpt, err := openRedis(ctx, cfg.RedisURL)
