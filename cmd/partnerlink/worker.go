@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/pace"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/templates"
 	"github.com/partnerlink/partnerlink/tokens"
@@ -54,7 +56,15 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	sender, routes := mailJobs(partnerships.NewStore(rdb), tpl, m, ring, lb, messageIDDomain(mc.From), log)
+	// deliver: every message waits for its turn under the send rates.
+	pacer, err := pace.New(rdb, m, pace.Config{PerSecond: cfg.SendRate, PerMinute: cfg.SendRateMinute, PerDomainMinute: cfg.SendRateDomain}, log.With("component", "pace"))
+	if err != nil {
+		return configErrorf("--send-rate: %v", err)
+	}
+	insp := asynq.NewInspector(connOpt)
+	defer insp.Close()
+	go pacer.Report(ctx, 30*time.Second, func() (int, error) { return pace.Backlog(insp, jobs.QueueMail) })
+	sender, routes := mailJobs(partnerships.NewStore(rdb), tpl, pacer, ring, lb, messageIDDomain(mc.From), log)
 	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns)
 	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, routes, log)
 }
