@@ -196,7 +196,6 @@ func spamScore(t *testing.T, sa string, raw []byte) float64 {
 	return score
 }
 
-
 // testDKIM is an RSA-2048 key for partnerlink.example, selector "pl".
 func testDKIM(t *testing.T) mailer.DKIMKey {
 	t.Helper()
