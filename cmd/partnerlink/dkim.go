@@ -133,3 +133,11 @@ func txtValue(s string) string {
 	parts = append(parts, `"`+s+`"`)
 	return strings.Join(parts, " ")
 }
+
+// dkimSummary names the signing key for the log: "sel._domainkey.example.com (rsa)".
+func dkimSummary(keys []mailer.DKIMKey) string {
+	if len(keys) == 0 {
+		return "off"
+	}
+	return keys[0].RecordName() + " (" + keys[0].Type() + ")"
+}

@@ -65,7 +65,8 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer insp.Close()
 	go pacer.Report(ctx, 30*time.Second, func() (int, error) { return pace.Backlog(insp, jobs.QueueMail) })
 	sender, routes := mailJobs(partnerships.NewStore(rdb), tpl, pacer, ring, lb, messageIDDomain(mc.From), log)
-	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns)
+	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns,
+		"dkim", dkimSummary(mc.DKIM), "send_rate", cfg.SendRate, "send_rate_minute", cfg.SendRateMinute, "send_rate_domain", cfg.SendRateDomain)
 	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, routes, log)
 }
 
