@@ -1,7 +1,8 @@
 // Package bounces reads bounce messages: RFC 3464 delivery status notifications
 // (multipart/report; report-type=delivery-status) and the common non-standard
-// formats of Exim, qmail, Postfix without a report, Microsoft Exchange and Gmail.
-// It only parses: it does no I/O, keeps no state and never logs. Parse bounds what
+// formats of Exim, qmail, Postfix without a report, Microsoft Exchange and Gmail;
+// and abuse reports of feedback loops (RFC 5965, report-type=feedback-report:
+// Report.Complaint). It only parses: it does no I/O, keeps no state and never logs. Parse bounds what
 // it reads (input size, number of MIME parts, nesting depth), so a hostile message
 // costs little, and never panics.
 //
