@@ -110,6 +110,9 @@ func runDNS(_ context.Context, args []string, stdout, _ io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%s. TXT %s\n", k.RecordName(), txtValue(rec))
 	}
+	if fromDomain != "" && fromDomain != domain && !strings.HasSuffix(fromDomain, "."+domain) && !strings.HasSuffix(domain, "."+fromDomain) {
+		fmt.Fprintf(stdout, "; WARNING: the DKIM domain %s is not the sender's domain %s nor its parent: DMARC will not count this signature.\n", domain, fromDomain)
+	}
 	fmt.Fprintln(stdout, "\n; SPF (suggestion): bounces come back to the sender's domain, so SPF is checked there.")
 	fmt.Fprintln(stdout, "; Add your SMTP relay's include: or ip4:/ip6: terms before ~all.")
 	sender := domain

@@ -121,3 +121,47 @@ func TestDNSRecordsVerifySentMail(t *testing.T) {
 		})
 	}
 }
+
+func TestDNSCommand(t *testing.T) {
+	clearEnv(t)
+	key := filepath.Join(t.TempDir(), "k.pem")
+	r := runCmd(t, "keys", "dkim", "--type", "rsa")
+	if r.code != 0 {
+		t.Fatalf("keys dkim: %v", r)
+	}
+	if err := os.WriteFile(key, []byte(r.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dns := func(args ...string) []string {
+		return append([]string{"dns", "--mail-from", "noreply@partners.example.com"}, args...)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout (exit 0) or stderr
+	}{
+		{"no key", dns("--dkim-selector", "s1"), 2, "--dkim-key (or PARTNERLINK_DKIM_KEY) is required"},
+		{"two selectors, one key", dns("--dkim-key", key, "--dkim-selector", "s1,s2"), 2, "one selector per --dkim-key, 1 in all"},
+		{"bad selector", dns("--dkim-key", key, "--dkim-selector", "a_b"), 2, `selector "a_b"`},
+		{"no domain", []string{"dns", "--dkim-key", key, "--dkim-selector", "s1"}, 2, "--dkim-domain (PARTNERLINK_DKIM_DOMAIN) is required"},
+		{"key type dsa", []string{"keys", "dkim", "--type", "dsa"}, 2, `"dsa": must be rsa or ed25519`},
+		{"parent domain", dns("--dkim-key", key, "--dkim-selector", "s1", "--dkim-domain", "example.com"), 0, "s1._domainkey.example.com. TXT \"v=DKIM1; k=rsa; p="},
+		{"unaligned domain", dns("--dkim-key", key, "--dkim-selector", "s1", "--dkim-domain", "other.example"), 0, "WARNING: the DKIM domain other.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.args...)
+			out := r.stdout
+			if tt.code != 0 {
+				out = r.stderr
+			}
+			if r.code != tt.code || !strings.Contains(out, tt.want) {
+				t.Errorf("want exit %d with %q: %v", tt.code, tt.want, r)
+			}
+		})
+	}
+	if r := runCmd(t, dns("--dkim-key", key, "--dkim-selector", "s1", "--dkim-domain", "example.com")...); strings.Contains(r.stdout, "WARNING") {
+		t.Errorf("a parent domain aligns, yet: %v", r)
+	}
+}
