@@ -1,7 +1,8 @@
 // Package bounces reads bounce messages: RFC 3464 delivery status notifications
 // (multipart/report; report-type=delivery-status) and the common non-standard
-// formats of Exim, qmail, Postfix without a report, Microsoft Exchange and Gmail.
-// It only parses: it does no I/O, keeps no state and never logs. Parse bounds what
+// formats of Exim, qmail, Postfix without a report, Microsoft Exchange and Gmail;
+// and abuse reports of feedback loops (RFC 5965, report-type=feedback-report:
+// Report.Complaint). It only parses: it does no I/O, keeps no state and never logs. Parse bounds what
 // it reads (input size, number of MIME parts, nesting depth), so a hostile message
 // costs little, and never panics.
 //
@@ -42,9 +43,15 @@ type Report struct {
 	InvitationID string // from the VERP return path or the original Message-ID
 	// Format is the format recognised: "rfc3464" (a standard report; "exchange" or
 	// "gmail" when one of those sent it), "exim", "qmail", "postfix-legacy", or
-	// "exchange" / "gmail" for their bounces without a report. Empty when Bounce
-	// is false.
+	// "exchange" / "gmail" for their bounces without a report; "arf" for an abuse
+	// report. Empty when neither Bounce nor Complaint is set.
 	Format string
+	// Complaint: an RFC 5965 abuse report (multipart/report;
+	// report-type=feedback-report) saying Recipient reported the mail as spam (a
+	// feedback type of abuse, fraud, virus or other). Bounce is false then.
+	Complaint bool
+	// FeedbackType is the report's Feedback-Type, lowercased, e.g. "abuse".
+	FeedbackType string
 }
 
 // Formats Parse recognises.
@@ -80,6 +87,8 @@ func Parse(raw []byte) (r Report, err error) {
 	w := walk(msg)
 
 	switch {
+	case w.feedback != nil && w.dsn == nil:
+		r = fromFeedback(w.feedback, &w)
 	case w.dsn != nil:
 		r = fromDSN(w.dsn)
 		r.Format = reportFormat(msg, w.dsn)
@@ -91,6 +100,12 @@ func Parse(raw []byte) (r Report, err error) {
 	r.Diagnostic = cleanDiagnostic(r.Diagnostic)
 	if r.Bounce && r.Recipient == "" && r.InvitationID == "" {
 		r.Bounce = false // nothing to act on
+	}
+	if r.Format == FormatARF {
+		if !r.Complaint || (r.Recipient == "" && r.InvitationID == "") {
+			return Report{InvitationID: r.InvitationID, FeedbackType: r.FeedbackType}, nil
+		}
+		return r, nil
 	}
 	if !r.Bounce {
 		return Report{InvitationID: r.InvitationID}, nil

@@ -62,6 +62,15 @@ func TestParseSamples(t *testing.T) {
 		// Not bounces; the invitation they answer is still reported.
 		{"out-of-office.eml", Report{InvitationID: sampleID}},
 		{"normal-reply.eml", Report{InvitationID: sampleID}},
+		// Abuse reports (RFC 5965): complaints, not bounces.
+		{"arf-abuse.eml", Report{
+			Complaint: true, FeedbackType: "abuse", Recipient: "admin@fabrikam.example",
+			InvitationID: sampleID, Format: FormatARF,
+		}},
+		{"arf-redacted.eml", Report{ // the provider hid the recipient: the invitation tells
+			Complaint: true, FeedbackType: "abuse", InvitationID: sampleID, Format: FormatARF,
+		}},
+		{"arf-not-spam.eml", Report{InvitationID: sampleID, FeedbackType: "not-spam"}},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {

@@ -38,6 +38,9 @@ type walked struct {
 	originalIDs []string        // Message-IDs of returned messages (message/rfc822, text/rfc822-headers)
 	text        strings.Builder // text/plain parts, at most maxTextScanned bytes
 	parts       int             // parts seen so far
+	// Abuse reports (RFC 5965).
+	feedback   feedback // the first message/feedback-report part
+	originalTo []string // To of the returned message (message/rfc822, text/rfc822-headers)
 }
 
 // walk collects the parts of msg that tell about a bounce, within MaxParts parts
@@ -85,8 +88,16 @@ func (w *walked) visit(h textproto.MIMEHeader, body []byte, depth int) {
 			w.dsn = parseDSN(body)
 		}
 	case "message/rfc822", "message/global", "text/rfc822-headers", "text/global-headers":
-		if id := headerOf(body).Get("Message-Id"); id != "" {
+		h := headerOf(body)
+		if id := h.Get("Message-Id"); id != "" {
 			w.originalIDs = append(w.originalIDs, id)
+		}
+		if to := h.Get("To"); to != "" {
+			w.originalTo = append(w.originalTo, strings.Trim(to[strings.LastIndexByte(to, '<')+1:], "<> \t"))
+		}
+	case "message/feedback-report":
+		if w.feedback == nil {
+			w.feedback = parseFeedback(body)
 		}
 	case "text/plain":
 		if room := maxTextScanned - w.text.Len(); room > 0 {

@@ -80,7 +80,8 @@ func TestBounceFromTheInbox(t *testing.T) {
 	}
 	code, body := s.api("POST", "/api/v1/invitations", s.apiKey, map[string]any{
 		"customer_email": billingEmail, "relationship_type": "reseller"})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(body["fields"].(map[string]any)["customer_email"].(string), "suppressed") {
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body["fields"].(map[string]any)["customer_email"].(string), "suppressed") ||
+		!strings.Contains(body["error"].(string), billingEmail) { // deliver: the message names the address
 		t.Errorf("invitation to a suppressed address: %d %v", code, body)
 	}
 

@@ -162,7 +162,7 @@ func (n *BounceNotifier) compose(ctx context.Context, inv partnerships.Invitatio
 		Text:      rendered.Text,
 		HTML:      rendered.HTML,
 		MessageID: mailer.MessageID(inv.ID, "bounce-notice", n.domain),
-		Headers:   map[string]string{"Auto-Submitted": "auto-generated"},
+		Headers:   KindHeaders(templates.KindBounceNotice),
 	}, nil
 }
 

@@ -56,6 +56,13 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		log.Info("invitation not pending, nothing to send", "status", inv.Status)
 		return nil
 	}
+	// deliver: an address suppressed since the invitation was queued (a hard
+	// bounce or a spam complaint meanwhile) gets nothing.
+	if suppressed, err := s.store.Suppressed(ctx, inv.Email); err != nil {
+		return fmt.Errorf("jobs: send invitation %s: %w", id, err)
+	} else if suppressed {
+		return s.giveUp(ctx, log, inv, "not sent: "+inv.Email+" is suppressed (hard bounces or a spam complaint)", partnerships.ErrSuppressed)
+	}
 	msg, err := s.compose(ctx, inv)
 	if errors.Is(err, asynq.SkipRetry) {
 		// It can never be sent as it is: say so on the invitation.

@@ -24,7 +24,8 @@ func NewServer(redis asynq.RedisConnOpt, cfg ServerConfig, log *slog.Logger) *as
 	return asynq.NewServer(redis, asynq.Config{
 		Concurrency:    cfg.Concurrency,
 		Queues:         map[string]int{QueueMail: 1},
-		RetryDelayFunc: RetryDelay,
+		RetryDelayFunc: retryDelay,
+		IsFailure:      isFailure, // deliver: a send waiting for its turn (pace) is no failure
 		// An idle worker looks for new tasks this often (asynq's default is 1s): a
 		// fresh invitation leaves within about 100ms, for one cheap Redis call.
 		TaskCheckInterval: 100 * time.Millisecond,

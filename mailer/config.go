@@ -43,6 +43,10 @@ type Config struct {
 	Timeout time.Duration
 	// InsecureSkipVerify skips TLS certificate checks: only for tests and dev.
 	InsecureSkipVerify bool
+	// DKIM lists the DKIM keys, newest first: the first signs every message. The
+	// others are kept only so that their DNS records stay listed while a rotation
+	// finishes (see DKIMKey.Record). Empty: messages are not signed.
+	DKIM []DKIMKey
 }
 
 // withDefaults fills zero fields with the defaults.
@@ -101,6 +105,16 @@ func (c Config) Validate() error {
 	if c.Timeout < 0 {
 		bad("timeout %s is negative", c.Timeout)
 	}
+	seen := map[string]bool{}
+	for _, k := range c.DKIM {
+		if err := k.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("mailer: config: %w", err))
+		}
+		if seen[k.RecordName()] {
+			bad("dkim selector %q is listed twice", k.Selector)
+		}
+		seen[k.RecordName()] = true
+	}
 	return errors.Join(errs...)
 }
 
@@ -110,7 +124,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("host", c.Host), slog.Int("port", c.Port), slog.String("tls", string(c.TLS)),
 		slog.String("username", c.Username), slog.Bool("password_set", c.Password != ""),
 		slog.String("from", c.From), slog.Duration("timeout", c.Timeout),
-		slog.Bool("insecure_skip_verify", c.InsecureSkipVerify),
+		slog.Bool("insecure_skip_verify", c.InsecureSkipVerify), slog.String("dkim", c.dkimSummary()),
 	)
 }
 
@@ -123,4 +137,12 @@ func bareAddress(s string) bool {
 // hasControl reports whether s contains a control character (CR and LF included).
 func hasControl(s string) bool {
 	return strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// dkimSummary names the signing key for logs: "selector._domainkey.domain (rsa)".
+func (c Config) dkimSummary() string {
+	if len(c.DKIM) == 0 {
+		return "off"
+	}
+	return c.DKIM[0].RecordName() + " (" + c.DKIM[0].Type() + ")"
 }

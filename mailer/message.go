@@ -162,6 +162,11 @@ func (m *Mailer) build(msg Message, now time.Time) (*gomail.Msg, error) {
 	if msg.HTML != "" {
 		gm.AddAlternativeString(gomail.TypeTextHTML, msg.HTML)
 	}
+	if len(m.cfg.DKIM) > 0 {
+		if err := sign(gm, m.cfg.DKIM[0]); err != nil {
+			return nil, err
+		}
+	}
 	return gm, nil
 }
 

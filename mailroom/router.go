@@ -47,6 +47,9 @@ func (r *Router) Handle(ctx context.Context, key string, m *inbox.Message) (inbo
 	if err != nil {
 		return reject(log, "unreadable message: %v", err), nil
 	}
+	if rep.Complaint { // deliver: abuse reports (ARF)
+		return r.complaint(ctx, log, rep)
+	}
 	if rep.Bounce {
 		return r.bounce(ctx, log, rep)
 	}

@@ -247,6 +247,10 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if got, extended, err := e.s.EndTerm(ctx, c.ID, p.ID, timedRel.EndsAt); err != nil || extended || len(got.Roles) != 0 {
 		t.Errorf("EndTerm = %+v, %v, %v", got, extended, err)
 	}
+	// Complaints (deliver): suppress_complaint.
+	if newly, err := e.s.SuppressComplaint(ctx, "angry@fabrikam.example", "abuse"); err != nil || !newly {
+		t.Errorf("SuppressComplaint = %t, %v", newly, err)
+	}
 }
 
 // scriptNames lists the embedded scripts.

@@ -13,6 +13,7 @@ package partnerships
 //	{suppressions} pl:{suppressions}:counts        hash   email → hard bounces counted
 //	              pl:{suppressions}:suppressed     zset   suppressed emails by since (ms)
 //	              pl:{suppressions}:counted        set    "<email> <bounce key>" of bounces counted
+//	              pl:{suppressions}:reasons        hash   email → why it is suppressed when not by bounces (a complaint)
 //	{directory}   pl:{directory}:emails             hash   user email → customer id (derived index)
 //	              pl:{directory}:customers          zset   customer ids by created_at (ms) (derived index)
 //	{<cu_id>}     pl:{cu_…}:customer                hash   the customer
@@ -40,6 +41,9 @@ const suppressionsTag = "pl:{suppressions}:"
 func hardBouncesKey() string    { return suppressionsTag + "counts" }
 func suppressedKey() string     { return suppressionsTag + "suppressed" }
 func countedBouncesKey() string { return suppressionsTag + "counted" }
+
+// Complaints (deliver): why an address is suppressed when it is not by bounces.
+func suppressionReasonsKey() string { return suppressionsTag + "reasons" }
 
 func partnerKey(partnerID string) string { return partnersTag + "partner:" + partnerID }
 func partnersKey() string                { return partnersTag + "partners" }

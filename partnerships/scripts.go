@@ -89,6 +89,9 @@ var (
 	liftSuppressionScript  = loadScript("lift_suppression")
 )
 
+// Complaints (deliver).
+var suppressComplaintScript = loadScript("suppress_complaint")
+
 // Partner requests by email.
 var setRequestSecretScript = loadScript("set_request_secret")
 

@@ -31,6 +31,9 @@ type Suppression struct {
 	Email   string    `json:"email"`
 	Bounces int       `json:"bounces"` // hard bounces counted
 	Since   time.Time `json:"since"`   // when it was suppressed
+	// Reason says why when it is not hard bounces: "complaint: …" for a recipient
+	// who reported the mail as spam (SuppressComplaint). Empty: hard bounces.
+	Reason string `json:"reason,omitempty"`
 }
 
 // RecordHardBounce counts one hard (permanent) bounce of email and returns the
@@ -98,10 +101,15 @@ func (s *Store) Suppressions(ctx context.Context) ([]Suppression, error) {
 	if err != nil {
 		return nil, fmt.Errorf("partnerships: list suppressions: %w", err)
 	}
+	reasons, err := s.rdb.HMGet(ctx, suppressionReasonsKey(), emails...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("partnerships: list suppressions: %w", err)
+	}
 	for i, z := range zs {
 		v, _ := counts[i].(string)
 		n, _ := strconv.Atoi(v)
-		out = append(out, Suppression{Email: emails[i], Bounces: n, Since: time.UnixMilli(int64(z.Score)).UTC()})
+		reason, _ := reasons[i].(string)
+		out = append(out, Suppression{Email: emails[i], Bounces: n, Since: time.UnixMilli(int64(z.Score)).UTC(), Reason: reason})
 	}
 	return out, nil
 }
@@ -114,6 +122,6 @@ func (s *Store) LiftSuppression(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.run(ctx, liftSuppressionScript, []string{hardBouncesKey(), suppressedKey()}, email)
+	_, err = s.run(ctx, liftSuppressionScript, []string{hardBouncesKey(), suppressedKey(), suppressionReasonsKey()}, email)
 	return err
 }

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-need_tools redis-server chromium dovecot
+need_tools redis-server chromium dovecot spamassassin
 
 echo "scripts/test.sh: go vet ./..." >&2
 go vet ./...

@@ -90,8 +90,8 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		s.writeInviteRefusal(w, err)
 		return
 	case errors.Is(err, partnerships.ErrSuppressed):
-		writeError(w, http.StatusUnprocessableEntity, "invitations to this address are suppressed",
-			map[string]string{"customer_email": "suppressed: this address bounced repeatedly; an operator can lift it"})
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("invitations to %s are suppressed", in.Email),
+			map[string]string{"customer_email": "suppressed: " + in.Email + " bounced repeatedly or its recipient reported our mail as spam; an operator can lift it (partnerlink suppressions lift)"})
 		return
 	case errors.Is(err, partnerships.ErrInvalidInput), errors.Is(err, partnerships.ErrInvalidRole), errors.Is(err, partnerships.ErrInvalidType):
 		writeError(w, http.StatusBadRequest, err.Error(), nil)

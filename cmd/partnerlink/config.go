@@ -35,6 +35,13 @@ type config struct {
 	// Scheduler (sched).
 	Reminders     []time.Duration // before an invitation's expiry
 	SweepInterval time.Duration
+	// Deliverability (deliver): DKIM signing and the send pace.
+	DKIMKey        string // comma list of key files or PEM, newest first
+	DKIMSelector   string // comma list of selectors, one per key
+	DKIMDomain     string // the d= domain; empty: the sender's domain
+	SendRate       int    // messages per second over all workers; 0: unlimited
+	SendRateMinute int    // messages per minute over all workers; 0: unlimited
+	SendRateDomain int    // messages per minute to one recipient domain; 0: unlimited
 }
 
 // configError is a setting that is missing or wrong; the process exits with 2.
@@ -72,6 +79,13 @@ var settings = map[string]setting{
 	// Scheduler (sched).
 	"reminders":      {"reminders", "PARTNERLINK_REMINDERS", "168h,72h,24h", `reminders before an invitation expires, a comma list of durations (default 7, 3 and 1 days before); "none" for none`},
 	"sweep-interval": {"sweep-interval", "PARTNERLINK_SWEEP_INTERVAL", "1m", "how often the scheduler looks for due reminders, expiries and relationship ends (1s to 24h; a cron @every schedule)"},
+	// Deliverability (deliver): DKIM signing and the send pace.
+	"dkim-key":         {"dkim-key", "PARTNERLINK_DKIM_KEY", "", "DKIM private keys, newest first, comma separated: a PEM file path or the PEM itself (partnerlink keys dkim); the first signs, the others stay listed by partnerlink dns while a rotation finishes (empty: no signing)"},
+	"dkim-selector":    {"dkim-selector", "PARTNERLINK_DKIM_SELECTOR", "", "DKIM selectors, one per --dkim-key in the same order, e.g. pl2026b,pl2026a"},
+	"dkim-domain":      {"dkim-domain", "PARTNERLINK_DKIM_DOMAIN", "", "DKIM signing domain (d=), e.g. example.com (default: the sender address's domain)"},
+	"send-rate":        {"send-rate", "PARTNERLINK_SEND_RATE", "0", "messages per second all workers together send at most (0 to 10000; 0: unlimited); a message over the limit waits, it is not dropped"},
+	"send-rate-minute": {"send-rate-minute", "PARTNERLINK_SEND_RATE_MINUTE", "0", "messages per minute all workers together send at most (0 to 600000; 0: unlimited)"},
+	"send-rate-domain": {"send-rate-domain", "PARTNERLINK_SEND_RATE_DOMAIN", "0", "messages per minute to any one recipient domain (0 to 100000; 0: unlimited)"},
 }
 
 // flags parses one subcommand's flags: the named settings plus any the command adds.
@@ -82,6 +96,7 @@ type flags struct {
 	conc              string
 	conns             string
 	apiRate, linkRate string
+	sendRate          [3]string // send-rate, send-rate-minute, send-rate-domain (deliver)
 	usedAs            map[string]bool
 
 	reminders, sweep string // Scheduler (sched)
@@ -149,6 +164,15 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 	if f.cfg.LinkRate, err = f.wholeNumber("link-rate", f.linkRate, 0, 100000); err != nil {
 		return config{}, err
 	}
+	if f.cfg.SendRate, err = f.wholeNumber("send-rate", f.sendRate[0], 0, 10000); err != nil {
+		return config{}, err
+	}
+	if f.cfg.SendRateMinute, err = f.wholeNumber("send-rate-minute", f.sendRate[1], 0, 600000); err != nil {
+		return config{}, err
+	}
+	if f.cfg.SendRateDomain, err = f.wholeNumber("send-rate-domain", f.sendRate[2], 0, 100000); err != nil {
+		return config{}, err
+	}
 	if f.usedAs["log-format"] && f.cfg.LogFormat != "text" && f.cfg.LogFormat != "json" {
 		return config{}, configErrorf("--log-format (PARTNERLINK_LOG_FORMAT) %q: must be text or json", f.cfg.LogFormat)
 	}
@@ -185,6 +209,8 @@ func (f *flags) target(n string) *string {
 		"api-rate": &f.apiRate, "link-rate": &f.linkRate,
 		"log-format": &f.cfg.LogFormat, "log-level": &f.cfg.LogLevel,
 		"reminders": &f.reminders, "sweep-interval": &f.sweep, // Scheduler (sched)
+		"dkim-key": &f.cfg.DKIMKey, "dkim-selector": &f.cfg.DKIMSelector, "dkim-domain": &f.cfg.DKIMDomain,
+		"send-rate": &f.sendRate[0], "send-rate-minute": &f.sendRate[1], "send-rate-domain": &f.sendRate[2],
 	}[n]
 }
 

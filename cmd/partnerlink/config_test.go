@@ -34,6 +34,9 @@ func goodArgs(cmd, redisURL, keys string) []string {
 	case "worker":
 		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3", "--smtp-conns", "2",
 			"--mail-from", "partnerlink <noreply@partners.example.com>")
+		// Deliverability (deliver): no DKIM key, a pace.
+		args = append(args, "--dkim-key", "", "--dkim-selector", "", "--dkim-domain", "",
+			"--send-rate", "10", "--send-rate-minute", "600", "--send-rate-domain", "60")
 	}
 	return args
 }
@@ -111,6 +114,14 @@ func TestConfigErrors(t *testing.T) {
 		{name: "SMTP URL with password from env", cmds: []string{"worker"}, drop: "smtp-url", env: map[string]string{"PARTNERLINK_SMTP_URL": "smtps://user:" + password + "@smtp.example.com?tls=starttls"}, want: []string{"--smtp-url", "PARTNERLINK_SMTP_URL", "implicit TLS"}, hide: []string{password}},
 		{name: "mail from malformed", cmds: []string{"worker"}, args: []string{"--mail-from", "not an address"}, want: []string{"--mail-from", "PARTNERLINK_MAIL_FROM"}},
 		{name: "mail from name with line break", cmds: []string{"worker"}, args: []string{"--mail-from", "=?utf-8?q?Evil=0Ax?= <noreply@partners.example.com>"}, want: []string{"--mail-from", "control characters"}},
+		// Deliverability (deliver).
+		{name: "send rate x", cmds: []string{"worker"}, args: []string{"--send-rate", "x"}, want: []string{"--send-rate", "PARTNERLINK_SEND_RATE", `"x"`, "0 to 10000"}},
+		{name: "send rate per minute negative", cmds: []string{"worker"}, args: []string{"--send-rate-minute", "-1"}, want: []string{"--send-rate-minute", "PARTNERLINK_SEND_RATE_MINUTE", `"-1"`}},
+		{name: "send rate per domain 1.5", cmds: []string{"worker"}, args: []string{"--send-rate-domain", "1.5"}, want: []string{"--send-rate-domain", "PARTNERLINK_SEND_RATE_DOMAIN", `"1.5"`}},
+		{name: "dkim key missing file", cmds: []string{"worker"}, args: []string{"--dkim-key", "/nonexistent/dkim.pem", "--dkim-selector", "s1"}, want: []string{"--dkim-key", "PARTNERLINK_DKIM_KEY", "/nonexistent/dkim.pem"}},
+		{name: "dkim key not PEM", cmds: []string{"worker"}, args: []string{"--dkim-key", "-----BEGIN nonsense", "--dkim-selector", "s1"}, want: []string{"--dkim-key", "no PEM block"}},
+		{name: "dkim key without selector", cmds: []string{"worker"}, args: []string{"--dkim-key", "/nonexistent/dkim.pem"}, want: []string{"--dkim-selector", "PARTNERLINK_DKIM_SELECTOR", "one selector per --dkim-key"}},
+		{name: "dkim selector without key", cmds: []string{"worker"}, args: []string{"--dkim-selector", "s1"}, want: []string{"--dkim-selector", "--dkim-key", "is empty"}},
 		{name: "agreements dir missing", cmds: []string{"serve"}, args: []string{"--agreements-dir", "/nonexistent/agreements"}, want: []string{"--agreements-dir", "PARTNERLINK_AGREEMENTS_DIR"}},
 
 		// Scheduler (sched).
@@ -189,6 +200,13 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		// Scheduler (sched).
 		"PARTNERLINK_REMINDERS":      "soon",
 		"PARTNERLINK_SWEEP_INTERVAL": "0s",
+		// Deliverability (deliver).
+		"PARTNERLINK_DKIM_KEY":         "/nonexistent/dkim.pem",
+		"PARTNERLINK_DKIM_SELECTOR":    "a b",
+		"PARTNERLINK_DKIM_DOMAIN":      "not a domain",
+		"PARTNERLINK_SEND_RATE":        "fast",
+		"PARTNERLINK_SEND_RATE_MINUTE": "-1",
+		"PARTNERLINK_SEND_RATE_DOMAIN": "1.5",
 	}
 	if len(bad) != len(settings) {
 		t.Fatalf("the test sets %d variables, there are %d settings", len(bad), len(settings))

@@ -11,6 +11,7 @@ import (
 func runKeys(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return subcommands("keys", map[string]func(context.Context, []string, io.Writer) error{
 		"generate": keysGenerate,
+		"dkim":     keysDKIM, // deliver
 	})(ctx, args, stdout)
 }
 

@@ -30,11 +30,14 @@ var commands = map[string]command{
 	"partners":  {"manage partners: partners add --name N --email E", runPartners},
 	"customers": {"manage customers: customers add …, customers add-user …, customers list", runCustomers},
 	"preview":   {"render an email template: preview --kind invitation --type T --locale L", runPreview},
-	"keys":      {"generate a token signing key: keys generate [--id ID]", runKeys},
+	"keys":      {"generate a token signing key: keys generate [--id ID], or a DKIM key: keys dkim --type rsa|ed25519", runKeys},
 	"health":    {"ask a running server whether it is healthy (for container health checks)", runHealth},
 	"queues":    {"print the depth, retries and failures of every task queue", runQueues},
 	// Scheduler (sched).
 	"scheduler": {"queue due reminders, invitation expiries and time-bound relationship notices and ends", runScheduler},
+	// Deliverability (deliver).
+	"dns":          {"print the DNS records to publish: DKIM keys, SPF and DMARC suggestions", runDNS},
+	"suppressions": {"list or lift suppressed addresses: suppressions list, suppressions lift <email>", runSuppressions},
 }
 
 func main() {

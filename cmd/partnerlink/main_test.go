@@ -119,7 +119,7 @@ func TestUnknownCommand(t *testing.T) {
 var commandFlags = map[string][]string{
 	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders"},
 	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders"},
-	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level"},
+	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level", "dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain"},
 	"partners add":       {"redis-url", "name", "email"},
 	"partners list":      {"redis-url"},
 	"customers add":      {"redis-url", "name", "domain", "admin-email", "admin-name", "admin-role"},
@@ -133,6 +133,11 @@ var commandFlags = map[string][]string{
 	"health":             {"url", "timeout"},
 	// Scheduler (sched).
 	"scheduler": {"redis-url", "sweep-interval", "log-format", "log-level"},
+	// Deliverability (deliver).
+	"keys dkim":         {"type"},
+	"dns":               {"dkim-key", "dkim-selector", "dkim-domain", "mail-from"},
+	"suppressions list": {"redis-url"},
+	"suppressions lift": {"redis-url"},
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)
@@ -199,10 +204,10 @@ func TestCommandGroups(t *testing.T) {
 	}{
 		{args: []string{"partners", "--help"}, code: 0, wantOut: "usage: partnerlink partners <verb>", verbList: []string{"add", "list"}},
 		{args: []string{"customers", "-h"}, code: 0, wantOut: "usage: partnerlink customers <verb>", verbList: []string{"add", "add-user", "list"}},
-		{args: []string{"keys", "help"}, code: 0, wantOut: "usage: partnerlink keys <verb>", verbList: []string{"generate"}},
+		{args: []string{"keys", "help"}, code: 0, wantOut: "usage: partnerlink keys <verb>", verbList: []string{"dkim", "generate"}},
 		{args: []string{"partners"}, code: 2, wantErr: "usage: partnerlink partners <verb>", verbList: []string{"add", "list"}},
 		{args: []string{"customers", "delete"}, code: 2, wantErr: "usage: partnerlink customers <verb>", verbList: []string{"add", "add-user", "list"}},
-		{args: []string{"keys"}, code: 2, wantErr: "usage: partnerlink keys <verb>", verbList: []string{"generate"}},
+		{args: []string{"keys"}, code: 2, wantErr: "usage: partnerlink keys <verb>", verbList: []string{"dkim", "generate"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/pace"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/templates"
 	"github.com/partnerlink/partnerlink/tokens"
@@ -18,7 +20,8 @@ import (
 
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("worker", "Sends invitation emails from the queue.", stdout,
-		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level")
+		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level",
+		"dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain")
 	cfg, err := f.parse(args, "redis-url", "smtp-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -36,6 +39,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if mc.DKIM, err = dkimKeys(cfg, messageIDDomain(mc.From)); err != nil {
+		return err
+	}
 	rdb, connOpt, err := openRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
@@ -50,12 +56,21 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// deliver: every message waits for its turn under the send rates.
+	pacer, err := pace.New(rdb, m, pace.Config{PerSecond: cfg.SendRate, PerMinute: cfg.SendRateMinute, PerDomainMinute: cfg.SendRateDomain}, log.With("component", "pace"))
+	if err != nil {
+		return configErrorf("--send-rate: %v", err)
+	}
+	insp := asynq.NewInspector(connOpt)
+	defer insp.Close()
+	go pacer.Report(ctx, 30*time.Second, func() (int, error) { return pace.Backlog(insp, jobs.QueueMail) })
 	store := partnerships.NewStore(rdb)
-	sender, routes := mailJobs(store, tpl, m, ring, lb, messageIDDomain(mc.From), log)
+	sender, routes := mailJobs(store, tpl, pacer, ring, lb, messageIDDomain(mc.From), log)
 	client := asynq.NewClient(connOpt) // the expiry and relationship tasks tell partners and customers
 	defer client.Close()
-	routes = append(routes, dueJobs(store, tpl, m, ring, lb, messageIDDomain(mc.From), jobs.NewEnqueuer(client), log)...)
-	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns)
+	routes = append(routes, dueJobs(store, tpl, pacer, ring, lb, messageIDDomain(mc.From), jobs.NewEnqueuer(client), log)...)
+	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns,
+		"dkim", dkimSummary(mc.DKIM), "send_rate", cfg.SendRate, "send_rate_minute", cfg.SendRateMinute, "send_rate_domain", cfg.SendRateDomain)
 	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, routes, log)
 }
 
