@@ -178,6 +178,16 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if err := e.s.LiftSuppression(ctx, "gone@fabrikam.example"); err != nil {
 		t.Errorf("LiftSuppression = %v", err)
 	}
+
+	// Directory: update_profile and create_lead.
+	listed := true
+	if _, err := e.s.UpdatePartnerProfile(ctx, p.ID, ProfileUpdate{Listed: &listed, Sizes: &[]string{"1-10"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.CreateLead(ctx, NewLead{PartnerIDs: []string{p.ID}, Name: "Ann", Email: "ann@example.com",
+		Organisation: "Tailspin", Message: "We need help", Locale: "en"}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // scriptNames lists the embedded scripts.

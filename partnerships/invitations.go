@@ -39,6 +39,10 @@ type NewInvitation struct {
 	// Where the request came from, for the audit trail: the partner's address
 	// ("addr" or "addr:port"; empty when not over the network) and user agent.
 	IP, UserAgent string
+
+	// LeadID, when set, names the directory lead the invitation answers (directory);
+	// it is recorded in the audit detail as lead=<id>.
+	LeadID string
 }
 
 // CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
@@ -73,6 +77,9 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	}
 	if len(in.IdempotencyKey) > maxIdempotencyKeyBytes {
 		return Invitation{}, invalid("idempotency_key", "is longer than %d bytes", maxIdempotencyKeyBytes)
+	}
+	if in.LeadID != "" && !validLeadID(in.LeadID) {
+		return Invitation{}, invalid("lead_id", "%.40q is not a lead id", in.LeadID)
 	}
 	if in.TTL < minInvitationTTL || in.TTL > maxInvitationTTL {
 		return Invitation{}, invalid("ttl", "%v is not between %v and %v", in.TTL, minInvitationTTL, maxInvitationTTL)
@@ -111,8 +118,11 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 			return Invitation{}, err
 		}
 	}
-	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID,
-		fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339)),
+	detail := fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339))
+	if in.LeadID != "" {
+		detail += " lead=" + in.LeadID
+	}
+	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID, detail,
 		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}
 	c := inv.CustomerID
 	keys := []string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c)}

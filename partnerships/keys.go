@@ -73,3 +73,12 @@ func relationshipKey(customerID, partnerID string) string {
 }
 func customerPartnersKey(customerID string) string { return customerTag(customerID) + "partners" }
 func auditKey(customerID string) string            { return customerTag(customerID) + "audit" }
+
+// Directory profiles and leads (directory). Both live in the partners' slot:
+//
+//	{partners}    pl:{partners}:listed              zset   ids of partners in the find-a-partner directory, by listing time (ms);
+//	                                                       written with the profile by one script; readers still skip a
+//	                                                       partner whose hash says listed != 1
+//	              pl:{partners}:lead:<ld_id>        hash   a customer's request for contact sent to listed partners, TTL 90 days
+func listedKey() string            { return partnersTag + "listed" }
+func leadKey(leadID string) string { return partnersTag + "lead:" + leadID }

@@ -148,3 +148,9 @@ func (r reply) strings() []string {
 	}
 	return out
 }
+
+// Directory profiles, webhooks and leads (directory).
+var (
+	updateProfileScript = loadScript("update_profile")
+	createLeadScript    = loadScript("create_lead")
+)
