@@ -13,6 +13,8 @@ import (
 //go:embed invitation
 //go:embed request-reply
 //go:embed bounce-notice
+//go:embed notification
+//go:embed lead
 var files embed.FS
 
 // Set holds every kind's templates for every locale, parsed once. It is safe for

@@ -22,6 +22,11 @@ const (
 	KindBounceNotice Kind = "bounce-notice"
 	// KindRequestReply answers a partner's request for invitations by email.
 	KindRequestReply Kind = "request-reply"
+
+	// KindNotification tells a partner or a customer's admins about a relationship event (directory).
+	KindNotification Kind = "notification"
+	// KindLead passes a customer's request from the find-a-partner directory to a partner (directory).
+	KindLead Kind = "lead"
 )
 
 // DefaultLocale is the locale used for labels when a caller asks for one we do
