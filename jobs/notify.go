@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerlink/partnerlink/mailer"
 	"github.com/partnerlink/partnerlink/partnerships"
@@ -53,13 +52,6 @@ const SignatureHeader = "Partnerlink-Signature"
 // longer than the task itself is retained.
 const deliveredTTL = NotifyRetention + 24*time.Hour
 
-// deliveredKey is the hash of channels ("mail:<address>", "webhook") a notification
-// task has delivered: its own hash tag, one key per task. Built only here.
-func deliveredKey(taskID string) string {
-	sum := sha256.Sum256([]byte(taskID))
-	return "pl:{notify}:delivered:" + hex.EncodeToString(sum[:16])
-}
-
 // WebhookPayload is the JSON body POSTed to a partner's webhook.
 type WebhookPayload struct {
 	ID           string    `json:"id"` // the same on every attempt: receivers can drop repeats
@@ -86,7 +78,6 @@ func Sign(secret string, t time.Time, body []byte) string {
 // is recorded in Redis under the task's id, and a retry sends only the rest.
 type Notifier struct {
 	store  *partnerships.Store
-	rdb    redis.UniversalClient
 	tpl    *templates.Set
 	mail   Mailer
 	http   *http.Client
@@ -96,12 +87,12 @@ type Notifier struct {
 }
 
 // NewNotifier returns the relationship:notify handler. Message-IDs are built on
-// domain; rdb keeps the delivery records.
-func NewNotifier(store *partnerships.Store, rdb redis.UniversalClient, tpl *templates.Set, mail Mailer, domain string, log *slog.Logger) *Notifier {
+// domain. The store keeps the record of what went out.
+func NewNotifier(store *partnerships.Store, tpl *templates.Set, mail Mailer, domain string, log *slog.Logger) *Notifier {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{store: store, rdb: rdb, tpl: tpl, mail: mail, domain: domain, now: time.Now, log: log,
+	return &Notifier{store: store, tpl: tpl, mail: mail, domain: domain, now: time.Now, log: log,
 		http: &http.Client{
 			Timeout:       WebhookTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -150,20 +141,20 @@ func (n *Notifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 
-	done, err := n.rdb.HGetAll(ctx, deliveredKey(taskID)).Result()
+	done, err := n.store.Delivered(ctx, taskID)
 	if err != nil {
-		return fmt.Errorf("jobs: notify %s: read deliveries: %w", taskID, err)
+		return fmt.Errorf("jobs: notify %s: %w", taskID, err)
 	}
 	var failures []error
 	deliver := func(channel string, send func() error) {
-		if done[channel] != "" {
+		if done[channel] {
 			return
 		}
 		if err := send(); err != nil {
 			failures = append(failures, err)
 			return
 		}
-		if err := n.recordDelivered(ctx, taskID, channel); err != nil {
+		if err := n.store.RecordDelivered(ctx, taskID, channel, deliveredTTL); err != nil {
 			failures = append(failures, err)
 		}
 	}
@@ -192,20 +183,6 @@ func (n *Notifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("jobs: notify %s: %w", taskID, errors.Join(failures...))
 	}
 	log.Info("notification delivered")
-	return nil
-}
-
-// recordDelivered notes that channel went out for task taskID.
-func (n *Notifier) recordDelivered(ctx context.Context, taskID, channel string) error {
-	key := deliveredKey(taskID)
-	_, err := n.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, channel, n.now().UTC().Format(time.RFC3339))
-		p.Expire(ctx, key, deliveredTTL)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("record delivery of %s: %w", channel, err)
-	}
 	return nil
 }
 

@@ -100,7 +100,7 @@ func (e *env) setWebhook(tb testing.TB, url string) {
 }
 
 func (e *env) notifier() *Notifier {
-	return NewNotifier(e.store, e.rdb, e.tpl, e.mail, testDomain, e.log)
+	return NewNotifier(e.store, e.tpl, e.mail, testDomain, e.log)
 }
 
 // TestNotifyThroughWorker enqueues an accepted invitation's event with

@@ -61,6 +61,8 @@ func mailJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring
 	return jobs.NewSender(store, tpl, m, ring, lb, domain, log.With("component", "sender")), []jobs.Route{
 		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(store, tpl, m, domain, log.With("component", "bounce-notice"))},
 		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, domain, log.With("component", "request-reply"))},
+		// Directory helper: notifications of relationship events (email + webhook).
+		{Type: jobs.TypeNotify, Handler: jobs.NewNotifier(store, tpl, m, domain, log.With("component", "notify"))},
 	}
 }
 
