@@ -227,3 +227,7 @@ func (s *Store) ListedPartners(ctx context.Context) ([]PartnerProfile, error) {
 	}
 	return out, nil
 }
+
+// NewWebhookSecret returns a fresh webhook signing secret: "whsec_" and 32
+// base32 characters (160 random bits).
+func NewWebhookSecret() string { return "whsec_" + randomBase32(32) }
