@@ -25,6 +25,7 @@ type createInvitationRequest struct {
 	Locale           string   `json:"locale"`
 	Roles            []string `json:"roles"`   // optional: default all the type's roles
 	Message          string   `json:"message"` // optional personal note
+	LeadID           string   `json:"lead_id"` // optional: the directory lead this answers (directory)
 }
 
 // invitationResponse is an invitation as the partner API shows it.
@@ -69,6 +70,9 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.IP, in.UserAgent = clientIP(r), r.UserAgent()
+	if in.LeadID != "" && !s.leadNamesPartner(w, r, in.LeadID, partner.ID) {
+		return
+	}
 	inv, err := s.Store.CreateInvitation(r.Context(), in)
 	switch {
 	case errors.Is(err, partnerships.ErrUnknownRecipient):
@@ -150,9 +154,12 @@ func (req createInvitationRequest) validate(partnerID string, ttl time.Duration)
 	if n := len([]rune(req.Message)); n > 2000 {
 		fields["message"] = fmt.Sprintf("at most 2000 characters, got %d", n)
 	}
+	if req.LeadID != "" && !partnerships.ValidLeadID(req.LeadID) {
+		fields["lead_id"] = "must be a lead id such as ld_… from a lead email"
+	}
 	return partnerships.NewInvitation{
 		PartnerID: partnerID, Email: strings.ToLower(email), Type: typ, Roles: roles,
-		Locale: locale, Message: req.Message, TTL: ttl,
+		Locale: locale, Message: req.Message, TTL: ttl, LeadID: req.LeadID,
 	}, fields
 }
 

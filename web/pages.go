@@ -26,7 +26,9 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"review", "decline", "partners", "agreement", "message"}
+var pageNames = []string{"review", "decline", "partners", "agreement", "message",
+	"directory", // find a partner (directory)
+}
 
 func parsePages() (*pages, error) {
 	funcs := template.FuncMap{"t": T, "tf": Tf, "thtml": THTML, "date": formatDate}

@@ -24,6 +24,8 @@ type Enqueuer interface {
 	SendInvitation(ctx context.Context, invitationID string) error
 	// Notify queues telling a partner or a customer about ev.
 	Notify(ctx context.Context, ev jobs.Event) error
+	// SendLead queues emailing a directory lead to its partners (directory).
+	SendLead(ctx context.Context, leadID string) error
 }
 
 // Deps are what the server works with. All are required but RDB, which is needed
@@ -44,6 +46,12 @@ type Config struct {
 	InviteTTL time.Duration   // how long an invitation stays valid
 	APILimit  ratelimit.Limit // API requests per partner; zero: unlimited
 	LinkLimit ratelimit.Limit // invitation link requests per client address; zero: unlimited
+
+	// Directory: requests of the find-a-partner contact form per client address and
+	// per sender address (zero: DefaultContactLimit when Deps.RDB is set, else
+	// unlimited), and the operator API key ("": the operator API is off).
+	ContactLimit ratelimit.Limit
+	OperatorKey  string
 }
 
 // Server is partnerlink's HTTP handler.
@@ -54,6 +62,11 @@ type Server struct {
 	mux   *http.ServeMux
 
 	apiLimiter, linkLimiter *ratelimit.Limiter
+
+	// Directory: contact form limits, operator API key digest.
+	contactIPLimiter, contactSenderLimiter *ratelimit.Limiter
+	operatorKeyDigest                      [32]byte
+	operatorKeySet                         bool
 }
 
 // New returns the server. It fails when a dependency is missing or the embedded
@@ -84,6 +97,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 		apiLimiter:  ratelimit.New(d.RDB, "api", cfg.APILimit),
 		linkLimiter: ratelimit.New(d.RDB, "link", cfg.LinkLimit),
 	}
+	if err := s.setupDirectory(cfg); err != nil {
+		return nil, err
+	}
 	s.routes()
 	return s, nil
 }
@@ -102,6 +118,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
+	// Find a partner and the operator API (directory).
+	s.directoryRoutes(p)
 }
 
 // ServeHTTP implements http.Handler.

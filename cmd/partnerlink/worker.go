@@ -63,6 +63,7 @@ func mailJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring
 		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, domain, log.With("component", "request-reply"))},
 		// Directory helper: notifications of relationship events (email + webhook).
 		{Type: jobs.TypeNotify, Handler: jobs.NewNotifier(store, tpl, m, domain, log.With("component", "notify"))},
+		{Type: jobs.TypeSendLead, Handler: jobs.NewLeadSender(store, tpl, m, lb, domain, log.With("component", "lead"))},
 	}
 }
 
