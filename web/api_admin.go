@@ -124,8 +124,8 @@ func (s *Server) adminCreateCustomer(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if errors.Is(err, partnerships.ErrInvalidInput) {
 			field, msg := splitFieldError(err)
-			if field == "email" {
-				field = "admin_email"
+			if f, ok := strings.CutPrefix(field, "first_admin."); ok {
+				field = "admin_" + f
 			}
 			writeError(w, http.StatusBadRequest, "invalid request", map[string]string{field: msg})
 			return
