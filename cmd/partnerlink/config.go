@@ -31,6 +31,8 @@ type config struct {
 	LinkRate        int // invitation link requests per minute per client address; 0: unlimited
 	LogFormat       string
 	LogLevel        string
+
+	OperatorKey string // the operator API's key (directory); "": the operator API is off
 }
 
 // configError is a setting that is missing or wrong; the process exits with 2.
@@ -65,6 +67,8 @@ var settings = map[string]setting{
 	"link-rate":        {"link-rate", "PARTNERLINK_LINK_RATE", "60", "invitation link requests per minute per client address, with bursts of a tenth of that but at least 10 (0 to 100000; 0: unlimited)"},
 	"log-format":       {"log-format", "PARTNERLINK_LOG_FORMAT", "text", "log format: text or json"},
 	"log-level":        {"log-level", "PARTNERLINK_LOG_LEVEL", "info", "log level: debug, info, warn or error"},
+	// Directory: the operator API.
+	"operator-key": {"operator-key", "PARTNERLINK_OPERATOR_KEY", "", "key of the operator API /api/v1/admin/… (at least 16 characters; empty: the operator API is off)"},
 }
 
 // flags parses one subcommand's flags: the named settings plus any the command adds.
@@ -143,6 +147,9 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 	if f.usedAs["log-format"] && f.cfg.LogFormat != "text" && f.cfg.LogFormat != "json" {
 		return config{}, configErrorf("--log-format (PARTNERLINK_LOG_FORMAT) %q: must be text or json", f.cfg.LogFormat)
 	}
+	if f.usedAs["operator-key"] && f.cfg.OperatorKey != "" && len(strings.TrimSpace(f.cfg.OperatorKey)) < 16 {
+		return config{}, configErrorf("--operator-key (PARTNERLINK_OPERATOR_KEY): must have at least 16 characters")
+	}
 	if f.usedAs["log-level"] {
 		if _, err := parseLevel(f.cfg.LogLevel); err != nil {
 			return config{}, err
@@ -172,6 +179,7 @@ func (f *flags) target(n string) *string {
 		"trusted-authserv": &f.cfg.TrustedAuthServ, "smtp-conns": &f.conns,
 		"api-rate": &f.apiRate, "link-rate": &f.linkRate,
 		"log-format": &f.cfg.LogFormat, "log-level": &f.cfg.LogLevel,
+		"operator-key": &f.cfg.OperatorKey,
 	}[n]
 }
 

@@ -26,7 +26,8 @@ func goodArgs(cmd, redisURL, keys string) []string {
 		"--log-format", "json", "--log-level", "warn"}
 	switch cmd {
 	case "serve":
-		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0", "--api-rate", "100000", "--link-rate", "0")
+		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0", "--api-rate", "100000", "--link-rate", "0",
+			"--operator-key", "op_0123456789abcdef")
 	case "worker":
 		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3", "--smtp-conns", "2",
 			"--mail-from", "partnerlink <noreply@partners.example.com>")
@@ -173,6 +174,7 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		"PARTNERLINK_IMAP_URL":           "ftp://x",
 		"PARTNERLINK_INBOX_ADDRESS":      "not an address",
 		"PARTNERLINK_TRUSTED_AUTHSERV":   "\n",
+		"PARTNERLINK_OPERATOR_KEY":       "short",
 	}
 	if len(bad) != len(settings) {
 		t.Fatalf("the test sets %d variables, there are %d settings", len(bad), len(settings))

@@ -49,7 +49,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	f := newFlags("dev", "Runs everything in one process on embedded defaults: an in-memory Redis, an SMTP\n"+
 		"server that keeps every message and shows it on "+devMailPath+", the API, the pages and the worker,\n"+
 		"with a demo partner, a demo customer and one demo invitation sent at start.", stdout,
-		"http-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level")
+		"http-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level",
+		"operator-key")
 	smtpAddr := f.fs.String("smtp-addr", "127.0.0.1:2525", "address of the embedded SMTP server")
 	imapAddr := f.fs.String("imap-addr", defaultDevIMAPAddr, "address of the embedded IMAP server (the inbox partner requests and bounces arrive in)")
 	cfg, err := f.parse(args)
@@ -57,6 +58,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.OperatorKey == "" {
+		cfg.OperatorKey = newOperatorKey() // directory: dev always has the operator API
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --http-addr)", cfg.HTTPAddr, err)
@@ -68,6 +72,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer d.close()
 	d.printWelcome(stdout)
+	printDirectoryWelcome(stdout, d.base, cfg.OperatorKey)
 	return serveHTTP(ctx, ln, d.handler, log)
 }
 

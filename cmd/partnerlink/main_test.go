@@ -117,8 +117,8 @@ func TestUnknownCommand(t *testing.T) {
 // commandFlags is every flag each command takes; the settings among them (those in
 // settings) must show their PARTNERLINK_* variable in --help.
 var commandFlags = map[string][]string{
-	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level"},
-	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level"},
+	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "operator-key"},
+	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "operator-key"},
 	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level"},
 	"partners add":       {"redis-url", "name", "email"},
 	"partners list":      {"redis-url"},
@@ -129,6 +129,8 @@ var commandFlags = map[string][]string{
 	"preview":            {"kind", "type", "locale", "part"},
 	"inbox":              {"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level", "once"},
 	"dev-mail":           {"imap-addr", "file", "from", "to", "subject", "body"},
+	// Directory.
+	"partners update": {"redis-url", "id", "listed", "location", "sizes", "keywords", "description", "webhook-url", "webhook-secret"},
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)
