@@ -42,8 +42,11 @@ type contactForm struct {
 	Selected                           []string
 }
 
-// maxSearchLen bounds each search field.
-const maxSearchLen = 200
+// maxSearchLen bounds each search field; maxContactBody the contact form.
+const (
+	maxSearchLen   = 200
+	maxContactBody = 64 << 10
+)
 
 // showDirectory lists the listed partners that match the search. It changes nothing.
 func (s *Server) showDirectory(w http.ResponseWriter, r *http.Request) {
@@ -101,6 +104,7 @@ func (q directoryQuery) matches(p partnerships.PartnerProfile) bool {
 // selected partner. A refusal shows the form again and changes nothing.
 func (s *Server) contactPartners(w http.ResponseWriter, r *http.Request) {
 	lang := localeFor("", r)
+	r.Body = http.MaxBytesReader(w, r.Body, maxContactBody)
 	if !s.checkCSRF(r) {
 		s.Logger.Warn("directory contact: CSRF check failed", "ip", clientIP(r))
 		s.message(w, http.StatusForbidden, lang, "directory.csrf")

@@ -153,6 +153,9 @@ func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, 
 	if err := d.seed(ctx, store, enq, cfg.InviteTTL); err != nil {
 		return nil, err
 	}
+	if err := seedDirectory(ctx, store); err != nil { // directory: the demo partner is listed
+		return nil, err
+	}
 	if d.imap, err = memimap.Start(addrs.IMAP, devIMAPUser, devIMAPPassword, log.With("component", "imap")); err != nil {
 		return nil, fmt.Errorf("start embedded IMAP server on %s: %w (choose another with --imap-addr)", addrs.IMAP, err)
 	}
