@@ -84,14 +84,14 @@ func (s *Store) CreateLead(ctx context.Context, in NewLead) (Lead, error) {
 	}
 	l := Lead{ID: leadPrefix + randomBase32(idRandLen), PartnerIDs: ids, Name: name, Email: email,
 		Organisation: org, Message: msg, Locale: in.Locale, CreatedAt: s.nowMS()}
-	keys := []string{leadKey(l.ID)}
+	args := []any{l.ID, LeadTTL.Milliseconds(), len(ids)}
 	for _, id := range ids {
-		keys = append(keys, partnerKey(id))
+		args = append(args, id)
 	}
-	if _, err := s.run(ctx, createLeadScript, keys, l.ID, LeadTTL.Milliseconds(),
-		"id", l.ID, "partner_ids", strings.Join(ids, ","), "name", l.Name, "email", l.Email,
+	args = append(args, "id", l.ID, "partner_ids", strings.Join(ids, ","), "name", l.Name, "email", l.Email,
 		"organisation", l.Organisation, "message", l.Message, "locale", l.Locale,
-		"created_at", msString(l.CreatedAt)); err != nil {
+		"created_at", msString(l.CreatedAt))
+	if _, err := s.run(ctx, createLeadScript, []string{leadKey(l.ID), listedKey()}, args...); err != nil {
 		return Lead{}, err
 	}
 	return l, nil
