@@ -290,3 +290,46 @@ func TestEventKindsRender(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyWorkerRetriesWebhook: through the real worker, the webhook answers 500
+// and the task goes to retry (the email already sent); run again (asynq's retry,
+// brought forward with Inspector.RunTask) it reaches the webhook, and the partner
+// got the email once.
+func TestNotifyWorkerRetriesWebhook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := &receiver{statuses: []int{http.StatusInternalServerError}}
+	hook := httptest.NewServer(rc)
+	t.Cleanup(hook.Close)
+	e.setWebhook(t, hook.URL)
+	ev := Event{Kind: EventAgreementSigned, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
+		At: time.Now().UTC().Truncate(time.Millisecond)}
+	srv := NewServer(e.conn, ServerConfig{Concurrency: 2, ShutdownTimeout: 2 * time.Second}, e.log)
+	if err := srv.Start(NewMux(e.sender, Route{Type: TypeNotify, Handler: e.notifier()})); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	if err := NewEnqueuer(e.client(t)).Notify(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	insp := e.inspector(t)
+	state := func(want asynq.TaskState) func() bool {
+		return func() bool {
+			info, err := insp.GetTaskInfo(QueueMail, notifyTaskID(ev))
+			return err == nil && info.State == want
+		}
+	}
+	eventually(t, "notify task in retry", state(asynq.TaskStateRetry))
+	e.messages(t, 1)
+	if err := insp.RunTask(QueueMail, notifyTaskID(ev)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "notify task completed", state(asynq.TaskStateCompleted))
+	got, bad := rc.received()
+	if len(bad) > 0 || len(got) != 2 || got[0].ID != got[1].ID || got[1].Kind != EventAgreementSigned {
+		t.Errorf("webhook got %+v (bad %v), want the event twice", got, bad)
+	}
+	if n := len(e.sink.Messages()); n != 1 {
+		t.Errorf("the partner got %d emails, want 1", n)
+	}
+}
