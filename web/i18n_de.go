@@ -92,7 +92,7 @@ var german = dictionary{
 	"directory.search":             "Suchen",
 	"directory.results":            "%d von %d Partnern",
 	"directory.none":               "Kein Partner passt zu dieser Suche. Versuchen Sie weniger Stichwörter oder einen anderen Standort.",
-	"directory.serves":             "Betreut Organisationen mit",
+	"directory.serves":             "Betreute Kundengrößen (Mitarbeitende):",
 	"directory.contact":            "Ausgewählte Partner um Kontakt bitten",
 	"directory.contact_hint":       "Jeder ausgewählte Partner erhält Ihren Namen, Ihre E-Mail-Adresse, Ihre Organisation und Ihre Nachricht per E-Mail und kann Sie dann zu einer Partnerbeziehung einladen.",
 	"directory.name":               "Ihr Name",

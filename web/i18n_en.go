@@ -92,7 +92,7 @@ var english = dictionary{
 	"directory.search":             "Search",
 	"directory.results":            "%d of %d partners",
 	"directory.none":               "No partner matches this search. Try fewer keywords or another location.",
-	"directory.serves":             "Serves organisations of",
+	"directory.serves":             "Customer sizes served (employees):",
 	"directory.contact":            "Ask the selected partners to contact you",
 	"directory.contact_hint":       "Each partner you ticked gets your name, email address, organisation and message by email, and can then invite you to a partner relationship.",
 	"directory.name":               "Your name",
