@@ -91,6 +91,15 @@ func (s *Store) UpdatePartnerProfile(ctx context.Context, id string, u ProfileUp
 	if err != nil {
 		return PartnerProfile{}, err
 	}
+	if u.WebhookURL != nil && strings.TrimSpace(*u.WebhookURL) != "" && u.WebhookSecret == nil {
+		cur, err := s.PartnerProfile(ctx, id)
+		if err != nil {
+			return PartnerProfile{}, err
+		}
+		if cur.WebhookSecret == "" {
+			return PartnerProfile{}, invalid("webhook_secret", "required with a webhook URL (give one or have one generated)")
+		}
+	}
 	listed := ""
 	if u.Listed != nil {
 		listed = "0"

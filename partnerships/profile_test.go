@@ -65,6 +65,7 @@ func TestUpdatePartnerProfileRefusals(t *testing.T) {
 		{"keyword with comma", p.ID, ProfileUpdate{Keywords: ptr([]string{"a,b"})}, ErrInvalidInput},
 		{"location two lines", p.ID, ProfileUpdate{Location: ptr("a\nb")}, ErrInvalidInput},
 		{"unknown partner", "pa_aaaaaaaaaaaaaaaa", ProfileUpdate{Listed: ptr(true)}, ErrNotFound},
+		{"webhook without a secret", p.ID, ProfileUpdate{WebhookURL: ptr("https://x.example/")}, ErrInvalidInput},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,6 +120,7 @@ func TestOperatorAPIFieldErrors(t *testing.T) {
 		{"profile bad size", "PATCH", "/api/v1/admin/partners/" + p.ID, map[string]any{"sizes": []string{"huge"}}, "sizes"},
 		{"profile sizes wrong type", "PATCH", "/api/v1/admin/partners/" + p.ID, `{"sizes": "1-10"}`, "sizes"},
 		{"profile bad webhook", "PATCH", "/api/v1/admin/partners/" + p.ID, map[string]any{"webhook_url": "ftp://x"}, "webhook_url"},
+		{"profile webhook without secret", "PATCH", "/api/v1/admin/partners/" + p.ID, map[string]any{"webhook_url": "https://x.example/"}, "webhook_secret"},
 		{"profile two secrets", "PATCH", "/api/v1/admin/partners/" + p.ID, map[string]any{"webhook_secret": "0123456789abcdefg", "generate_webhook_secret": true}, "generate_webhook_secret"},
 	}
 	before := e.snapshot()
