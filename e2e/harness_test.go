@@ -49,6 +49,7 @@ type system struct {
 	customer partnerships.Customer
 	enq      *jobs.Enqueuer
 	log      *slog.Logger
+	clock    *shiftClock // the store's and the tokens' clock (api helper: resend after expiry)
 }
 
 const (
@@ -75,8 +76,8 @@ func startWith(t *testing.T, cfg web.Config) *system {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	srv := testredis.Start(t)
-	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample()}
-	s.store = partnerships.NewStore(s.rdb)
+	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), clock: &shiftClock{}}
+	s.store = partnerships.NewStore(s.rdb, partnerships.WithClock(s.clock.Now))
 
 	var err error
 	if s.sink, err = mailsink.Start(mailsink.Options{Addr: "127.0.0.1:0", Logger: log}); err != nil {
@@ -87,7 +88,7 @@ func startWith(t *testing.T, cfg web.Config) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
+	if s.ring, err = tokens.NewRing([]tokens.Key{key}, tokens.WithClock(s.clock.Now)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -124,10 +125,13 @@ func startWith(t *testing.T, cfg web.Config) *system {
 	worker := jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 4, ShutdownTimeout: 2 * time.Second}, log)
 	s.enq = jobs.NewEnqueuer(client)
 	s.log = log
-	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log),
-		jobs.Route{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(s.store, tpl, m, "partnerlink.test", log)},
-		jobs.Route{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, "partnerlink.test", log)},
-	)); err != nil {
+	routes := []jobs.Route{
+		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(s.store, tpl, m, "partnerlink.test", log)},
+		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, "partnerlink.test", log)},
+	}
+	// Customer portal: sign-in links and agreement requests.
+	routes = append(routes, jobs.NewPortalMailer(s.store, tpl, m, s.ring, lb, "partnerlink.test", log).Routes()...)
+	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log), routes...)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(worker.Shutdown)

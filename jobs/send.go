@@ -116,7 +116,7 @@ func (s *Sender) compose(ctx context.Context, inv partnerships.Invitation) (mail
 		Subject:    rendered.Subject,
 		Text:       rendered.Text,
 		HTML:       rendered.HTML,
-		MessageID:  mailer.MessageID(inv.ID, "invitation", s.domain),
+		MessageID:  mailer.MessageID(inv.ID, invitationMessageKind(inv.Sends), s.domain),
 		ReturnPath: bounces.ReturnPath(inv.ID, s.domain),
 	}, nil
 }

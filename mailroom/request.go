@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 
 	"github.com/partnerlink/partnerlink/inbox"
 	"github.com/partnerlink/partnerlink/jobs"
@@ -101,7 +102,8 @@ func (r *Router) authenticate(ctx context.Context, s requests.Sender) (partnersh
 // temporary reports errors that are not about the request itself.
 func temporary(err error) bool {
 	for _, e := range []error{partnerships.ErrInvalidInput, partnerships.ErrInvalidType, partnerships.ErrInvalidRole,
-		partnerships.ErrUnknownRecipient, partnerships.ErrSuppressed, partnerships.ErrNotFound} {
+		partnerships.ErrUnknownRecipient, partnerships.ErrSuppressed, partnerships.ErrNotFound,
+		partnerships.ErrAlreadyRelated} {
 		if errors.Is(err, e) {
 			return false
 		}
@@ -111,9 +113,19 @@ func temporary(err error) bool {
 
 // explain says in a line what was wrong with one request.
 func explain(err error) string {
+	var related *partnerships.RelatedError
 	switch {
+	case errors.As(err, &related):
+		rel := related.Relationship
+		types := make([]string, len(rel.Types))
+		for i, t := range rel.Types {
+			types[i] = string(t)
+		}
+		return fmt.Sprintf("customer %s already has this relationship with you (types %s, since %s); nothing was sent",
+			rel.CustomerID, strings.Join(types, ", "), rel.Since.Format("2006-01-02"))
 	case errors.Is(err, partnerships.ErrUnknownRecipient):
-		return "no customer known to partnerlink has a user with this address"
+		return "no customer known to partnerlink has a user with this address; " +
+			"the customer's administrator must first be registered by the partnerlink operator"
 	case errors.Is(err, partnerships.ErrSuppressed):
 		return "this address bounced repeatedly and is suppressed"
 	default:

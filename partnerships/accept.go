@@ -84,6 +84,13 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 		return Acceptance{}, Relationship{}, fmt.Errorf("partnerships: accept %s: %w", in.InvitationID, err)
 	}
 
+	// Partner API lifecycle (api helper): the partner's customer index entry
+	// first, a derived index (keys.go).
+	indexed, err := s.indexCustomer(ctx, partnerID, customerID)
+	if err != nil {
+		return Acceptance{}, Relationship{}, err
+	}
+
 	now := s.nowMS()
 	acc := Acceptance{
 		ID:               newAcceptanceID(),
@@ -107,7 +114,15 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 		in.InvitationID, in.TokenID, email, msString(now), acc.ID, partnerID, c,
 		agreement.Version, agreement.Locale, agreement.SHA256, ip, ua)
 	if err != nil {
+		if indexed {
+			s.unindexCustomer(ctx, partnerID, customerID)
+		}
 		return Acceptance{}, Relationship{}, err
+	}
+	if !indexed {
+		// Again, in case a concurrent refused accept took back the entry it wrote
+		// before this one's script ran (see unindexCustomer). Best effort.
+		_, _ = s.indexCustomer(context.WithoutCancel(ctx), partnerID, customerID)
 	}
 	v := r.strings()
 	if len(v) != 5 {

@@ -18,6 +18,21 @@ const (
 	ActionInvitationDeclined = "invitation.declined"
 )
 
+// Customer portal (portal.go).
+const (
+	ActionRolesRemoved       = "roles.removed"       // a customer admin removed a partner's roles
+	ActionAgreementRequested = "agreement.requested" // a partner asked the customer to sign the agreement
+)
+
+// Partner API lifecycle (api helper): the partner revokes or resends an invitation
+// or ends the relationship. The actor is the partner id.
+const (
+	ActionInvitationRevoked  = "invitation.revoked"
+	ActionInvitationResent   = "invitation.resent"   // same invitation, later expiry, sent again
+	ActionInvitationReplaced = "invitation.replaced" // detail replaced_by=<new id>; the new one is audited as created
+	ActionRelationshipEnded  = "relationship.ended"
+)
+
 // maxAuditLimit is the most events one Audit call returns.
 const maxAuditLimit = 10000
 

@@ -179,6 +179,45 @@ func exerciseAllScripts(t *testing.T, e *env) {
 		t.Errorf("LiftSuppression = %v", err)
 	}
 
+	// Customer portal: start_session, request_agreement, sign_agreement, remove_roles.
+	if _, err := e.s.StartSession(ctx, StartSessionInput{Email: "admin@fabrikam.example",
+		SignInTokenID: strings.Repeat("a", 32), SignInExpires: e.clock.Now().Add(time.Minute)}); err != nil {
+		t.Errorf("StartSession = %v", err)
+	}
+	if err := e.s.RequestAgreement(ctx, RequestAgreementInput{CustomerID: c.ID, PartnerID: p.ID, Version: "2027-01", IP: "192.0.2.1"}); err != nil {
+		t.Errorf("RequestAgreement = %v", err)
+	}
+	actor := ActorInput{CustomerID: c.ID, PartnerID: p.ID, UserEmail: "admin@fabrikam.example", IP: "192.0.2.1"}
+	if _, err := e.s.SignAgreement(ctx, SignAgreementInput{ActorInput: actor, Agreement: AgreementRef{Version: "2027-01", Locale: "en", SHA256: testAgreement.SHA256}}); err != nil {
+		t.Errorf("SignAgreement = %v", err)
+	}
+	if _, _, err := e.s.RemoveRoles(ctx, actor); err != nil {
+		t.Errorf("RemoveRoles = %v", err)
+	}
+	// Partner API lifecycle (api helper): revoke_invitation, resend_invitation (the
+	// same invitation, and a new one replacing an expired one), end_relationship.
+	revoked := e.invite(p.ID, "admin@fabrikam.example", Advisor)
+	if got, err := e.s.RevokeInvitation(ctx, p.ID, revoked.ID, Origin{IP: "192.0.2.1"}); err != nil || got.Status != StatusRevoked {
+		t.Errorf("RevokeInvitation = %v, %v", got.Status, err)
+	}
+	again := e.invite(p.ID, "admin@fabrikam.example", LineOfBusiness)
+	if got, err := e.s.ResendInvitation(ctx, p.ID, again.ID, time.Hour, Origin{}); err != nil || got.Invitation.ID != again.ID {
+		t.Errorf("ResendInvitation (same) = %+v, %v", got, err)
+	}
+	e.clock.Advance(15 * 24 * time.Hour)
+	if got, err := e.s.ResendInvitation(ctx, p.ID, again.ID, time.Hour, Origin{}); err != nil || got.Replaced != again.ID {
+		t.Errorf("ResendInvitation (new) = %+v, %v", got, err)
+	}
+	if list, _, err := e.s.PartnerInvitations(ctx, p.ID, InvitationFilter{Limit: 100}); err != nil || len(list) < 3 {
+		t.Errorf("PartnerInvitations = %d, %v", len(list), err)
+	}
+	if rels, _, err := e.s.PartnerRelationships(ctx, p.ID, 10, ""); err != nil || len(rels) != 1 {
+		t.Errorf("PartnerRelationships = %v, %v", rels, err)
+	}
+	if _, _, err := e.s.EndRelationship(ctx, p.ID, c.ID, Origin{IP: "192.0.2.1"}); err != nil {
+		t.Errorf("EndRelationship = %v", err)
+	}
+
 	// Directory: update_profile and create_lead.
 	listed := true
 	if _, err := e.s.UpdatePartnerProfile(ctx, p.ID, ProfileUpdate{Listed: &listed, Sizes: &[]string{"1-10"}}); err != nil {

@@ -17,3 +17,21 @@ var (
 	ErrUnknownRecipient = errors.New("partnerships: no customer has a user with this email address")
 	ErrSuppressed       = errors.New("partnerships: this address bounced repeatedly and is suppressed")
 )
+
+// Customer portal (portal.go).
+var (
+	ErrTokenUsed     = errors.New("partnerships: this sign-in link was already used")
+	ErrNoRoles       = errors.New("partnerships: the partner holds no roles")
+	ErrAlreadySigned = errors.New("partnerships: the customer agreement is already signed for this version")
+	// errStale: what the caller read changed before its script ran; read again.
+	errStale = errors.New("partnerships: changed meanwhile")
+)
+
+// Partner API lifecycle (api helper).
+var (
+	// ErrAlreadyRelated: the customer already has an active relationship of the
+	// invited type with this partner. The error is a *RelatedError naming it.
+	ErrAlreadyRelated = errors.New("partnerships: the customer already has this relationship with the partner")
+	// ErrReplaced: the invitation was resent as a newer one; act on that one.
+	ErrReplaced = errors.New("partnerships: invitation was replaced by a newer one")
+)

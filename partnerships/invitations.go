@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -111,6 +112,7 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 		TokenID:    newTokenID(),
 		CreatedAt:  created,
 		ExpiresAt:  created.Add(in.TTL).Truncate(time.Second),
+		Sends:      1,
 	}
 	ip := ""
 	if in.IP != "" {
@@ -125,17 +127,27 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID, detail,
 		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}
 	c := inv.CustomerID
-	keys := []string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c)}
+	keys := []string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c),
+		relationshipKey(c, inv.PartnerID)}
 	if in.IdempotencyKey != "" {
 		keys = append(keys, idempotencyKey(c, idempotencyDigest(in.PartnerID, in.IdempotencyKey)))
 		args = append(args, IdempotencyTTL.Milliseconds())
 	} else {
 		args = append(args, "0")
 	}
+	args = append(args, string(inv.Type))
 	args = append(args, encodeInvitation(inv)...)
-	r, err := s.run(ctx, createInvitationScript, keys, args...)
+	// The partner's index entry first (a derived index, see keys.go).
+	entry, err := s.indexInvitation(ctx, inv)
 	if err != nil {
 		return Invitation{}, err
+	}
+	r, err := s.run(ctx, createInvitationScript, keys, args...)
+	if err != nil || r.detail == "existing" {
+		s.unindexInvitation(ctx, inv.PartnerID, entry)
+	}
+	if err != nil {
+		return Invitation{}, relatedError(r, err)
 	}
 	if r.detail == "existing" {
 		ids := r.strings()
@@ -297,6 +309,11 @@ func encodeInvitation(inv Invitation) []any {
 		"decided_at", msString(inv.DecidedAt),
 		"decided_by", inv.DecidedBy,
 		"acceptance_id", inv.AcceptanceID,
+		// Partner API lifecycle (api helper).
+		"sends", strconv.Itoa(inv.Sends),
+		"resent_at", msString(inv.ResentAt),
+		"replaced_by", inv.ReplacedBy,
+		"replaces", inv.Replaces,
 	}
 }
 
@@ -320,5 +337,10 @@ func decodeInvitation(m map[string]string) Invitation {
 		DecidedAt:     parseMS(m["decided_at"]),
 		DecidedBy:     m["decided_by"],
 		AcceptanceID:  m["acceptance_id"],
+		// Partner API lifecycle (api helper).
+		Sends:      sendsOf(m["sends"]),
+		ResentAt:   parseMS(m["resent_at"]),
+		ReplacedBy: m["replaced_by"],
+		Replaces:   m["replaces"],
 	}
 }

@@ -30,7 +30,7 @@ func TestCreateInvitation(t *testing.T) {
 		ID: inv.ID, PartnerID: p.ID, CustomerID: c.ID, Email: "bob@fabrikam.example",
 		Type: ResellerDelegatedAdmin, Roles: []Role{GlobalAdmin, HelpdeskAdmin}, Locale: "en",
 		Message: "Hello,\nplease accept.", Status: StatusPending, TokenID: inv.TokenID,
-		CreatedAt: created, ExpiresAt: created.Add(7*24*time.Hour + time.Second),
+		CreatedAt: created, ExpiresAt: created.Add(7*24*time.Hour + time.Second), Sends: 1,
 	}
 	if diff := cmp.Diff(want, inv); diff != "" {
 		t.Errorf("CreateInvitation (-want +got):\n%s", diff)

@@ -79,6 +79,35 @@ func relationshipKey(customerID, partnerID string) string {
 func customerPartnersKey(customerID string) string { return customerTag(customerID) + "partners" }
 func auditKey(customerID string) string            { return customerTag(customerID) + "audit" }
 
+// Customer portal (portal.go). Sessions and used sign-in links live under their own
+// tag; a session names its customer, whose data its requests then read.
+//
+//	{portal}      pl:{portal}:session:<sha256 hex of the session id>  hash  customer_id, email, role, created_at; TTL 8h
+//	              pl:{portal}:signin:<token id>                      string a used sign-in link; TTL its remaining life
+const portalTag = "pl:{portal}:"
+
+func sessionKey(digest string) string     { return portalTag + "session:" + digest }
+func usedSignInKey(tokenID string) string { return portalTag + "signin:" + tokenID }
+
+// Partner API lifecycle (api helper): per-partner DERIVED indexes under the
+// partner's own hash tag, so listing a partner's invitations or customers reads one
+// key instead of every customer's slot.
+//
+//	{<pa_id>}     pl:{pa_…}:invs                   zset   "<created_at ms, 13 digits>:<in_id>", all score 0 (read by lex, newest first)
+//	              pl:{pa_…}:customers              zset   customer ids the partner has (had) a relationship with, all score 0
+//
+// Both are written BEFORE the script that creates the record (CreateInvitation,
+// ResendInvitation, Accept), so a crash between the two leaves an entry without a
+// record, never a record without an entry; a script's refusal removes the entry it
+// just wrote. Readers skip entries whose record is missing or no longer belongs to
+// the partner (an ended relationship is deleted: its customer stays listed here and
+// is skipped).
+func partnerTag(partnerID string) string { return "pl:{" + partnerID + "}:" }
+func partnerInvitationsKey(partnerID string) string {
+	return partnerTag(partnerID) + "invs"
+}
+func partnerCustomersKey(partnerID string) string { return partnerTag(partnerID) + "customers" }
+
 // Directory profiles and leads (directory). Both live in the partners' slot:
 //
 //	{partners}    pl:{partners}:listed              zset   ids of partners in the find-a-partner directory, by listing time (ms);

@@ -92,6 +92,14 @@ var (
 // Partner requests by email.
 var setRequestSecretScript = loadScript("set_request_secret")
 
+// Customer portal: sessions, removing roles, the agreement alone (portal.go).
+var (
+	startSessionScript     = loadScript("start_session")
+	removeRolesScript      = loadScript("remove_roles")
+	signAgreementScript    = loadScript("sign_agreement")
+	requestAgreementScript = loadScript("request_agreement")
+)
+
 // scriptErrors maps script reply codes to the package's sentinel errors.
 var scriptErrors = map[string]error{
 	"NOT_FOUND":         ErrNotFound,
@@ -102,6 +110,14 @@ var scriptErrors = map[string]error{
 	"NOT_OPEN":          ErrNotOpen,
 	"EXPIRED":           ErrExpired,
 	"NOT_ADMIN":         ErrNotAdmin,
+	// Customer portal (portal.go).
+	"USED":     ErrTokenUsed,
+	"NO_ROLES": ErrNoRoles,
+	"SIGNED":   ErrAlreadySigned,
+	"STALE":    errStale,
+	// Partner API lifecycle (api helper).
+	"RELATED":  ErrAlreadyRelated,
+	"REPLACED": ErrReplaced,
 }
 
 // reply is a script's answer after its code and detail.
@@ -148,6 +164,13 @@ func (r reply) strings() []string {
 	}
 	return out
 }
+
+// Partner API lifecycle (api helper).
+var (
+	revokeInvitationScript = loadScript("revoke_invitation")
+	resendInvitationScript = loadScript("resend_invitation")
+	endRelationshipScript  = loadScript("end_relationship")
+)
 
 // Directory profiles, webhooks and leads (directory).
 var (

@@ -151,6 +151,12 @@ type Invitation struct {
 	DecidedAt     time.Time        `json:"decided_at,omitzero"`
 	DecidedBy     string           `json:"decided_by,omitempty"`
 	AcceptanceID  string           `json:"acceptance_id,omitempty"`
+
+	// Partner API lifecycle (api helper): resend.
+	Sends      int       `json:"sends"`                 // emails queued for it: 1, +1 per resend of the same invitation
+	ResentAt   time.Time `json:"resent_at,omitzero"`    // last resend of the same invitation
+	ReplacedBy string    `json:"replaced_by,omitempty"` // the newer invitation a resend after expiry created
+	Replaces   string    `json:"replaces,omitempty"`    // the older invitation this one replaces
 }
 
 // Relationship is what a customer has with one partner: the types accepted so far

@@ -22,6 +22,9 @@ func kindSpecs() []kindSpec {
 		{kind: KindInvitation, prepare: prepareInvitation, sample: sampleInvitation},
 		{kind: KindRequestReply, prepare: prepareRequestReply, sample: sampleRequestReply},
 		{kind: KindBounceNotice, prepare: prepareBounceNotice, sample: sampleBounceNotice},
+		// Customer portal.
+		{kind: KindSignInLink, prepare: prepareSignInLink, sample: sampleSignInLink},
+		{kind: KindAgreementRequest, prepare: prepareAgreementRequest, sample: sampleAgreementRequest},
 		// Directory helper: notifications of relationship events, directory leads.
 		{kind: KindNotification, prepare: prepareNotification, sample: sampleNotification},
 		{kind: KindLead, prepare: prepareLead, sample: sampleLead},

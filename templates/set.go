@@ -13,6 +13,8 @@ import (
 //go:embed invitation
 //go:embed request-reply
 //go:embed bounce-notice
+//go:embed signin-link
+//go:embed agreement-request
 //go:embed notification
 //go:embed lead
 var files embed.FS

@@ -42,6 +42,11 @@ type invitationResponse struct {
 	ExpiresAt        time.Time `json:"expires_at"`
 	DecidedAt        time.Time `json:"decided_at,omitzero"`
 	FailureReason    string    `json:"failure_reason,omitempty"`
+	// Partner API lifecycle (api helper): resend.
+	Sends      int       `json:"sends"`
+	ResentAt   time.Time `json:"resent_at,omitzero"`
+	ReplacedBy string    `json:"replaced_by,omitempty"`
+	Replaces   string    `json:"replaces,omitempty"`
 }
 
 func toResponse(inv partnerships.Invitation) invitationResponse {
@@ -54,6 +59,7 @@ func toResponse(inv partnerships.Invitation) invitationResponse {
 		RelationshipType: string(inv.Type), Roles: roles, Locale: inv.Locale,
 		CreatedAt: inv.CreatedAt, SentAt: inv.SentAt, ExpiresAt: inv.ExpiresAt, DecidedAt: inv.DecidedAt,
 		FailureReason: inv.FailureReason,
+		Sends:         inv.Sends, ResentAt: inv.ResentAt, ReplacedBy: inv.ReplacedBy, Replaces: inv.Replaces,
 	}
 }
 
@@ -75,9 +81,8 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	inv, err := s.Store.CreateInvitation(r.Context(), in)
 	switch {
-	case errors.Is(err, partnerships.ErrUnknownRecipient):
-		writeError(w, http.StatusUnprocessableEntity, "no customer known to partnerlink has a user with this email address",
-			map[string]string{"customer_email": "not a user of any customer; the customer's operator adds it with `partnerlink customers add`"})
+	case errors.Is(err, partnerships.ErrUnknownRecipient), errors.Is(err, partnerships.ErrAlreadyRelated):
+		s.writeInviteRefusal(w, err)
 		return
 	case errors.Is(err, partnerships.ErrSuppressed):
 		writeError(w, http.StatusUnprocessableEntity, "invitations to this address are suppressed",

@@ -30,6 +30,10 @@ type refusal struct {
 // loadInvite verifies the link's token and loads its invitation. It reads only.
 func (s *Server) loadInvite(ctx context.Context, token string) (openInvite, *refusal) {
 	claims, err := s.Tokens.Verify(token, tokens.PurposeInvite)
+	if errors.Is(err, tokens.ErrExpired) {
+		inv, rf := s.expiredLinkRefusal(ctx, token, err)
+		return openInvite{inv: inv}, rf // the invitation only for the page's language
+	}
 	if err != nil {
 		return openInvite{}, tokenRefusal(err)
 	}
@@ -89,6 +93,9 @@ func (s *Server) openForPost(w http.ResponseWriter, r *http.Request, action stri
 
 // statusRefusal tells why an invitation in a final status cannot be decided again.
 func statusRefusal(inv partnerships.Invitation, lang string) *refusal {
+	if rf := lifecycleRefusal(inv); rf != nil {
+		return rf
+	}
 	switch inv.Status {
 	case partnerships.StatusPending, partnerships.StatusSent:
 		return nil

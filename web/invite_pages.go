@@ -117,6 +117,9 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
 	s.notify(r, jobs.Event{Kind: jobs.EventAgreementSigned, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
 		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
+	// Customer portal: the accepting admin is signed in, so the partner list's
+	// links to each partner's details work at once.
+	s.startSession(w, r, acc.UserEmail)
 	s.showPartners(w, r, lang, o.customer, Tf(lang, "partners.accepted", o.partner.Name))
 }
 
@@ -126,6 +129,7 @@ type partnersPage struct {
 	CustomerName string
 	Notice       string
 	Rows         []partnerRow
+	Nav          *portalNav // customer portal: set for a signed-in admin
 }
 
 type partnerRow struct {
@@ -135,6 +139,10 @@ type partnerRow struct {
 	SignedBy         string
 	SignedAt         time.Time
 	Since            time.Time
+	// Customer portal.
+	DetailsURL     string
+	AgreementURL   string // set when the current agreement is not signed
+	AgreementStale bool   // signed, but an older version
 }
 
 func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang string, c partnerships.Customer, notice string) {
@@ -145,7 +153,8 @@ func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang strin
 	}
 	rows := make([]partnerRow, 0, len(rels))
 	for _, rel := range rels {
-		row := partnerRow{PartnerName: rel.PartnerID, Since: rel.Since}
+		row := partnerRow{PartnerName: rel.PartnerID, Since: rel.Since,
+			DetailsURL: s.Links.Path("portal", "partners", rel.PartnerID)}
 		if p, err := s.Store.Partner(r.Context(), rel.PartnerID); err == nil {
 			row.PartnerName = p.Name
 		}
@@ -160,10 +169,14 @@ func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang strin
 				row.AgreementVersion, row.SignedBy, row.SignedAt = a.AgreementVersion, a.UserEmail, a.AcceptedAt
 			}
 		}
+		if row.AgreementVersion != s.Agreements.Latest(lang).Version {
+			row.AgreementURL = s.Links.Path("portal", "partners", rel.PartnerID, "agreement")
+			row.AgreementStale = row.AgreementVersion != ""
+		}
 		rows = append(rows, row)
 	}
 	s.render(w, http.StatusOK, "partners", partnersPage{
-		page: s.page(T(lang, "partners.title"), lang), CustomerName: c.Name, Notice: notice, Rows: rows,
+		page: s.page(T(lang, "partners.title"), lang), CustomerName: c.Name, Notice: notice, Rows: rows, Nav: s.nav(w, r),
 	})
 }
 

@@ -27,6 +27,8 @@ type pages struct {
 }
 
 var pageNames = []string{"review", "decline", "partners", "agreement", "message",
+	// Customer portal.
+	"signin", "signin_confirm", "partner", "invitations", "remove_roles", "sign_agreement",
 	"directory", // find a partner (directory)
 }
 
@@ -34,7 +36,7 @@ func parsePages() (*pages, error) {
 	funcs := template.FuncMap{"t": T, "tf": Tf, "thtml": THTML, "date": formatDate}
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(pageFiles, "pages/layout.html", "pages/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(pageFiles, "pages/layout.html", "pages/nav.html", "pages/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse page %s: %w", name, err)
 		}

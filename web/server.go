@@ -24,6 +24,12 @@ type Enqueuer interface {
 	SendInvitation(ctx context.Context, invitationID string) error
 	// Notify queues telling a partner or a customer about ev.
 	Notify(ctx context.Context, ev jobs.Event) error
+	// Customer portal: the sign-in link and agreement request emails.
+	SendSignInLink(ctx context.Context, p jobs.SignInLinkPayload) error
+	SendAgreementRequest(ctx context.Context, p jobs.AgreementRequestPayload) error
+	// Partner API lifecycle (api helper): ResendInvitation queues send number n
+	// (≥ 2) of invitation id.
+	ResendInvitation(ctx context.Context, id string, n int) error
 	// SendLead queues emailing a directory lead to its partners (directory).
 	SendLead(ctx context.Context, leadID string) error
 }
@@ -59,7 +65,7 @@ type Server struct {
 	Deps
 	cfg   Config
 	pages *pages
-	mux   *http.ServeMux
+	mux   *routeMux
 
 	apiLimiter, linkLimiter *ratelimit.Limiter
 
@@ -93,7 +99,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, cfg: cfg, pages: p, mux: http.NewServeMux(),
+	s := &Server{Deps: d, cfg: cfg, pages: p, mux: newRouteMux(),
 		apiLimiter:  ratelimit.New(d.RDB, "api", cfg.APILimit),
 		linkLimiter: ratelimit.New(d.RDB, "link", cfg.LinkLimit),
 	}
@@ -118,6 +124,17 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET "+p+"/agreements/{version}/{locale}", s.showAgreement)
 	s.mux.Handle("GET "+p+"/static/", http.StripPrefix(p+"/static", staticFiles()))
 	s.mux.HandleFunc("GET "+p+"/healthz", s.healthz)
+	// Customer portal (portal_routes.go).
+	s.portalRoutes(p)
+
+	// Partner API lifecycle (api helper): list, revoke, resend, relationships, OpenAPI.
+	s.mux.HandleFunc("GET "+p+"/api/v1/invitations", s.partnerOnly(s.listInvitations))
+	s.mux.HandleFunc("POST "+p+"/api/v1/invitations/{id}/revoke", s.partnerOnly(s.revokeInvitation))
+	s.mux.HandleFunc("POST "+p+"/api/v1/invitations/{id}/resend", s.partnerOnly(s.resendInvitation))
+	s.mux.HandleFunc("GET "+p+"/api/v1/relationships", s.partnerOnly(s.listRelationships))
+	s.mux.HandleFunc("GET "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.getRelationship))
+	s.mux.HandleFunc("DELETE "+p+"/api/v1/relationships/{customer_id}", s.partnerOnly(s.endRelationship))
+	s.mux.HandleFunc("GET "+p+"/api/openapi.yaml", s.openAPI)
 	// Find a partner and the operator API (directory).
 	s.directoryRoutes(p)
 }

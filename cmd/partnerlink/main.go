@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"customers": {"manage customers: customers add …, customers add-user …, customers list", runCustomers},
 	"preview":   {"render an email template: preview --kind invitation --type T --locale L", runPreview},
 	"keys":      {"generate a token signing key: keys generate [--id ID]", runKeys},
+	"health":    {"ask a running server whether it is healthy (for container health checks)", runHealth},
+	"queues":    {"print the depth, retries and failures of every task queue", runQueues},
 }
 
 func main() {

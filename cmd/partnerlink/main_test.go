@@ -129,6 +129,8 @@ var commandFlags = map[string][]string{
 	"preview":            {"kind", "type", "locale", "part"},
 	"inbox":              {"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level", "once"},
 	"dev-mail":           {"imap-addr", "file", "from", "to", "subject", "body"},
+	"queues":             {"redis-url", "failed"},
+	"health":             {"url", "timeout"},
 	// Directory.
 	"partners update": {"redis-url", "id", "listed", "location", "sizes", "keywords", "description", "webhook-url", "webhook-secret"},
 }

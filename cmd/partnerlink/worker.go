@@ -58,13 +58,16 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // mailJobs returns the handler of invitation:send and the routes of the other
 // tasks that send mail (bounce notices to partners, answers to emailed requests).
 func mailJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring *tokens.Ring, lb *links.Builder, domain string, log *slog.Logger) (*jobs.Sender, []jobs.Route) {
-	return jobs.NewSender(store, tpl, m, ring, lb, domain, log.With("component", "sender")), []jobs.Route{
+	routes := []jobs.Route{
 		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(store, tpl, m, domain, log.With("component", "bounce-notice"))},
 		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, domain, log.With("component", "request-reply"))},
 		// Directory helper: notifications of relationship events (email + webhook).
 		{Type: jobs.TypeNotify, Handler: jobs.NewNotifier(store, tpl, m, domain, log.With("component", "notify"))},
 		{Type: jobs.TypeSendLead, Handler: jobs.NewLeadSender(store, tpl, m, lb, domain, log.With("component", "lead"))},
 	}
+	// Customer portal: sign-in links and agreement requests.
+	routes = append(routes, jobs.NewPortalMailer(store, tpl, m, ring, lb, domain, log.With("component", "portal-mail")).Routes()...)
+	return jobs.NewSender(store, tpl, m, ring, lb, domain, log.With("component", "sender")), routes
 }
 
 // runQueue processes tasks until ctx ends, then lets in-flight tasks finish.

@@ -1,0 +1,61 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// NewResendInvitationTask returns the task that sends invitation id for the n-th
+// time (n ≥ 2, the invitation's Sends after a resend). It is an invitation:send
+// task like the first; its TaskID "send:<id>:<n>" differs from the first send's
+// "send:<id>", so a resend is queued even while an earlier send is, and the same
+// resend queued twice is refused. The handler sends only a pending invitation and
+// MarkSent treats an already-sent one as done, so each send still happens once.
+func NewResendInvitationTask(id string, n int) (*asynq.Task, error) {
+	if id == "" || n < 2 {
+		return nil, fmt.Errorf("jobs: resend invitation: need an invitation id and a send number ≥ 2, got %q, %d", id, n)
+	}
+	payload, err := json.Marshal(SendInvitationPayload{InvitationID: id})
+	if err != nil {
+		return nil, fmt.Errorf("jobs: resend invitation: %w", err)
+	}
+	return asynq.NewTask(TypeSendInvitation, payload,
+		asynq.TaskID(sendTaskID(id)+":"+strconv.Itoa(n)),
+		asynq.Queue(QueueMail),
+		asynq.MaxRetry(SendMaxRetry),
+		asynq.Timeout(2*time.Minute),
+	), nil
+}
+
+// ResendInvitation enqueues send number n of invitation id. The same n again while
+// its task is queued returns an error wrapping ErrAlreadyQueued.
+func (e *Enqueuer) ResendInvitation(ctx context.Context, id string, n int) error {
+	task, err := NewResendInvitationTask(id, n)
+	if err != nil {
+		return err
+	}
+	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
+		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
+			return fmt.Errorf("%w: send %d of invitation %s", ErrAlreadyQueued, n, id)
+		}
+		return fmt.Errorf("jobs: enqueue send %d of invitation %s: %w", n, id, err)
+	}
+	return nil
+}
+
+// invitationMessageKind is the Message-ID kind of an invitation's n-th email:
+// "invitation" for the first (bounces.InvitationFromMessageID reads it), then
+// "invitation<n>", so a mailbox does not drop a resent email as a duplicate of the
+// first. Bounces of any send still find the invitation by its VERP Return-Path.
+func invitationMessageKind(sends int) string {
+	if sends <= 1 {
+		return "invitation"
+	}
+	return "invitation" + strconv.Itoa(sends)
+}
