@@ -11,13 +11,13 @@ import (
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
-// Notifier enqueues relationship notifications; *Enqueuer is one.
-type Notifier interface {
+// EventQueue enqueues relationship notifications; *Enqueuer is one.
+type EventQueue interface {
 	Notify(ctx context.Context, ev Event) error
 }
 
 // notify enqueues ev, taking an event already queued as done.
-func notify(ctx context.Context, n Notifier, ev Event) error {
+func notify(ctx context.Context, n EventQueue, ev Event) error {
 	if err := n.Notify(ctx, ev); err != nil && !errors.Is(err, ErrAlreadyQueued) {
 		return err
 	}
@@ -28,12 +28,12 @@ func notify(ctx context.Context, n Notifier, ev Event) error {
 // expired and its partner is told (EventInvitationExpired).
 type Expirer struct {
 	store  *partnerships.Store
-	notify Notifier
+	notify EventQueue
 	log    *slog.Logger
 }
 
 // NewExpirer returns the invitation:expire handler.
-func NewExpirer(store *partnerships.Store, n Notifier, log *slog.Logger) *Expirer {
+func NewExpirer(store *partnerships.Store, n EventQueue, log *slog.Logger) *Expirer {
 	return &Expirer{store: store, notify: n, log: log}
 }
 
@@ -67,12 +67,12 @@ func (x *Expirer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 // or with auto-extend moves its end on, and tells both sides).
 type TermKeeper struct {
 	store  *partnerships.Store
-	notify Notifier
+	notify EventQueue
 	log    *slog.Logger
 }
 
 // NewTermKeeper returns the relationship:ending and relationship:end handler.
-func NewTermKeeper(store *partnerships.Store, n Notifier, log *slog.Logger) *TermKeeper {
+func NewTermKeeper(store *partnerships.Store, n EventQueue, log *slog.Logger) *TermKeeper {
 	return &TermKeeper{store: store, notify: n, log: log}
 }
 

@@ -251,6 +251,16 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	if newly, err := e.s.SuppressComplaint(ctx, "angry@fabrikam.example", "abuse"); err != nil || !newly {
 		t.Errorf("SuppressComplaint = %t, %v", newly, err)
 	}
+
+	// Directory: update_profile and create_lead.
+	listed := true
+	if _, err := e.s.UpdatePartnerProfile(ctx, p.ID, ProfileUpdate{Listed: &listed, Sizes: &[]string{"1-10"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s.CreateLead(ctx, NewLead{PartnerIDs: []string{p.ID}, Name: "Ann", Email: "ann@example.com",
+		Organisation: "Tailspin", Message: "We need help", Locale: "en"}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // scriptNames lists the embedded scripts.

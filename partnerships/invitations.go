@@ -48,6 +48,9 @@ type NewInvitation struct {
 	// global_admin role.
 	Duration   time.Duration
 	AutoExtend bool
+	// LeadID, when set, names the directory lead the invitation answers (directory);
+	// it is recorded in the audit detail as lead=<id>.
+	LeadID string
 }
 
 // CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
@@ -82,6 +85,9 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	}
 	if len(in.IdempotencyKey) > maxIdempotencyKeyBytes {
 		return Invitation{}, invalid("idempotency_key", "is longer than %d bytes", maxIdempotencyKeyBytes)
+	}
+	if in.LeadID != "" && !validLeadID(in.LeadID) {
+		return Invitation{}, invalid("lead_id", "%.40q is not a lead id", in.LeadID)
 	}
 	if in.TTL < minInvitationTTL || in.TTL > maxInvitationTTL {
 		return Invitation{}, invalid("ttl", "%v is not between %v and %v", in.TTL, minInvitationTTL, maxInvitationTTL)
@@ -129,6 +135,9 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	detail := fmt.Sprintf("type=%s roles=%s expires_at=%s", inv.Type, joinList(inv.Roles), inv.ExpiresAt.Format(time.RFC3339))
 	if inv.Duration > 0 { // Scheduler (sched): a time-bound relationship
 		detail += fmt.Sprintf(" duration=%s auto_extend=%t", inv.Duration, inv.AutoExtend)
+	}
+	if in.LeadID != "" {
+		detail += " lead=" + in.LeadID
 	}
 	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID, detail,
 		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}

@@ -1,5 +1,10 @@
 package partnerships
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
 // Redis key layout. Every key name the store uses is built here and nowhere else.
 //
 // Each key carries a hash tag ({…}) that decides its Redis Cluster hash slot, and
@@ -122,3 +127,20 @@ func partnerCustomersKey(partnerID string) string { return partnerTag(partnerID)
 const scheduleTag = "pl:{schedule}:"
 
 func dueKey() string { return scheduleTag + "due" }
+
+// Directory profiles and leads (directory). Both live in the partners' slot:
+//
+//	{partners}    pl:{partners}:listed              zset   ids of partners in the find-a-partner directory, by listing time (ms);
+//	                                                       written with the profile by one script; readers still skip a
+//	                                                       partner whose hash says listed != 1
+//	              pl:{partners}:lead:<ld_id>        hash   a customer's request for contact sent to listed partners, TTL 90 days
+func listedKey() string            { return partnersTag + "listed" }
+func leadKey(leadID string) string { return partnersTag + "lead:" + leadID }
+
+// Notification deliveries (directory):
+//
+//	{notify}      pl:{notify}:delivered:<sha256 hex of the task id, 32 chars>  hash  channel → delivered at (ms), TTL 8 days
+func deliveredKey(task string) string {
+	sum := sha256.Sum256([]byte(task))
+	return "pl:{notify}:delivered:" + hex.EncodeToString(sum[:16])
+}

@@ -187,3 +187,9 @@ var (
 	stopRemindersScript    = loadScript("stop_reminders")
 	endTermScript          = loadScript("end_term")
 )
+
+// Directory profiles, webhooks and leads (directory).
+var (
+	updateProfileScript = loadScript("update_profile")
+	createLeadScript    = loadScript("create_lead")
+)

@@ -27,6 +27,9 @@ func kindSpecs() []kindSpec {
 		{kind: KindAgreementRequest, prepare: prepareAgreementRequest, sample: sampleAgreementRequest},
 		// Scheduler (sched).
 		{kind: KindReminder, prepare: prepareReminder, sample: sampleReminder},
+		// Directory helper: notifications of relationship events, directory leads.
+		{kind: KindNotification, prepare: prepareNotification, sample: sampleNotification},
+		{kind: KindLead, prepare: prepareLead, sample: sampleLead},
 	}
 }
 

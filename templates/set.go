@@ -16,6 +16,8 @@ import (
 //go:embed signin-link
 //go:embed agreement-request
 //go:embed reminder
+//go:embed notification
+//go:embed lead
 var files embed.FS
 
 // Set holds every kind's templates for every locale, parsed once. It is safe for

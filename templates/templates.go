@@ -24,6 +24,11 @@ const (
 	KindRequestReply Kind = "request-reply"
 	// KindReminder reminds a customer of an invitation not decided yet (sched).
 	KindReminder Kind = "reminder"
+
+	// KindNotification tells a partner or a customer's admins about a relationship event (directory).
+	KindNotification Kind = "notification"
+	// KindLead passes a customer's request from the find-a-partner directory to a partner (directory).
+	KindLead Kind = "lead"
 )
 
 // DefaultLocale is the locale used for labels when a caller asks for one we do

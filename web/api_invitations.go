@@ -29,6 +29,7 @@ type createInvitationRequest struct {
 	// Scheduler (sched): a time-bound relationship (see parseDuration).
 	Duration   json.RawMessage `json:"duration"`    // optional: "720h", "30d" or a number of days; 1 day to 2 years
 	AutoExtend bool            `json:"auto_extend"` // optional: extend by 180 days at the end; not with global_admin
+	LeadID     string          `json:"lead_id"`     // optional: the directory lead this answers (directory)
 }
 
 // invitationResponse is an invitation as the partner API shows it.
@@ -84,6 +85,9 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.IP, in.UserAgent = clientIP(r), r.UserAgent()
+	if in.LeadID != "" && !s.leadNamesPartner(w, r, in.LeadID, partner.ID) {
+		return
+	}
 	inv, err := s.Store.CreateInvitation(r.Context(), in)
 	switch {
 	case errors.Is(err, partnerships.ErrUnknownRecipient), errors.Is(err, partnerships.ErrAlreadyRelated):
@@ -165,9 +169,12 @@ func (req createInvitationRequest) validate(partnerID string, ttl time.Duration)
 		fields["message"] = fmt.Sprintf("at most 2000 characters, got %d", n)
 	}
 	duration, autoExtend := req.timeBound(typ, roles, fields)
+	if req.LeadID != "" && !partnerships.ValidLeadID(req.LeadID) {
+		fields["lead_id"] = "must be a lead id such as ld_… from a lead email"
+	}
 	return partnerships.NewInvitation{
 		PartnerID: partnerID, Email: strings.ToLower(email), Type: typ, Roles: roles,
-		Locale: locale, Message: req.Message, TTL: ttl,
+		Locale: locale, Message: req.Message, TTL: ttl, LeadID: req.LeadID,
 		Duration: duration, AutoExtend: autoExtend,
 	}, fields
 }

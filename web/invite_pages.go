@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/partnerlink/partnerlink/agreements"
+	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -114,6 +115,10 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Logger.Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
 		"customer_id", o.inv.CustomerID, "partner_id", o.inv.PartnerID, "ip", acc.IP)
+	s.notify(r, jobs.Event{Kind: jobs.EventInvitationAccepted, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
+		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
+	s.notify(r, jobs.Event{Kind: jobs.EventAgreementSigned, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
+		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
 	// Customer portal: the accepting admin is signed in, so the partner list's
 	// links to each partner's details work at once.
 	s.startSession(w, r, acc.UserEmail)

@@ -30,6 +30,7 @@ var pageNames = []string{"review", "decline", "partners", "agreement", "message"
 	// Customer portal.
 	"signin", "signin_confirm", "partner", "invitations", "remove_roles", "sign_agreement",
 	"stopreminders", // Scheduler (sched)
+	"directory",     // find a partner (directory)
 }
 
 func parsePages() (*pages, error) {

@@ -30,6 +30,8 @@ type Enqueuer interface {
 	// Partner API lifecycle (api helper): ResendInvitation queues send number n
 	// (≥ 2) of invitation id.
 	ResendInvitation(ctx context.Context, id string, n int) error
+	// SendLead queues emailing a directory lead to its partners (directory).
+	SendLead(ctx context.Context, leadID string) error
 }
 
 // Deps are what the server works with. All are required but RDB, which is needed
@@ -50,6 +52,12 @@ type Config struct {
 	InviteTTL time.Duration   // how long an invitation stays valid
 	APILimit  ratelimit.Limit // API requests per partner; zero: unlimited
 	LinkLimit ratelimit.Limit // invitation link requests per client address; zero: unlimited
+
+	// Directory: requests of the find-a-partner contact form per client address and
+	// per sender address (zero: DefaultContactLimit when Deps.RDB is set, else
+	// unlimited), and the operator API key ("": the operator API is off).
+	ContactLimit ratelimit.Limit
+	OperatorKey  string
 }
 
 // Server is partnerlink's HTTP handler.
@@ -60,6 +68,11 @@ type Server struct {
 	mux   *routeMux
 
 	apiLimiter, linkLimiter *ratelimit.Limiter
+
+	// Directory: contact form limits, operator API key digest.
+	contactIPLimiter, contactSenderLimiter *ratelimit.Limiter
+	operatorKeyDigest                      [32]byte
+	operatorKeySet                         bool
 }
 
 // New returns the server. It fails when a dependency is missing or the embedded
@@ -89,6 +102,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{Deps: d, cfg: cfg, pages: p, mux: newRouteMux(),
 		apiLimiter:  ratelimit.New(d.RDB, "api", cfg.APILimit),
 		linkLimiter: ratelimit.New(d.RDB, "link", cfg.LinkLimit),
+	}
+	if err := s.setupDirectory(cfg); err != nil {
+		return nil, err
 	}
 	s.routes()
 	return s, nil
@@ -122,6 +138,8 @@ func (s *Server) routes() {
 	// Scheduler (sched): the one-click stop-reminders link of reminder emails.
 	s.mux.HandleFunc("GET "+p+"/reminders/stop/{token}", s.linkLimited("confirm_stop_reminders", s.confirmStopReminders))
 	s.mux.HandleFunc("POST "+p+"/reminders/stop/{token}", s.linkLimited("stop_reminders", s.stopReminders))
+	// Find a partner and the operator API (directory).
+	s.directoryRoutes(p)
 }
 
 // ServeHTTP implements http.Handler.

@@ -35,6 +35,7 @@ func runPartners(ctx context.Context, args []string, stdout, _ io.Writer) error 
 		"add":             partnersAdd,
 		"list":            partnersList,
 		"request-address": partnersRequestAddress,
+		"update":          partnersUpdate, // directory profile and webhook (directory)
 	})(ctx, args, stdout)
 }
 

@@ -42,6 +42,7 @@ type config struct {
 	SendRate       int    // messages per second over all workers; 0: unlimited
 	SendRateMinute int    // messages per minute over all workers; 0: unlimited
 	SendRateDomain int    // messages per minute to one recipient domain; 0: unlimited
+	OperatorKey    string // the operator API's key (directory); "": the operator API is off
 }
 
 // configError is a setting that is missing or wrong; the process exits with 2.
@@ -86,6 +87,8 @@ var settings = map[string]setting{
 	"send-rate":        {"send-rate", "PARTNERLINK_SEND_RATE", "0", "messages per second all workers together send at most (0 to 10000; 0: unlimited); a message over the limit waits, it is not dropped"},
 	"send-rate-minute": {"send-rate-minute", "PARTNERLINK_SEND_RATE_MINUTE", "0", "messages per minute all workers together send at most (0 to 600000; 0: unlimited)"},
 	"send-rate-domain": {"send-rate-domain", "PARTNERLINK_SEND_RATE_DOMAIN", "0", "messages per minute to any one recipient domain (0 to 100000; 0: unlimited)"},
+	// Directory: the operator API.
+	"operator-key": {"operator-key", "PARTNERLINK_OPERATOR_KEY", "", "key of the operator API /api/v1/admin/… (at least 16 characters; empty: the operator API is off)"},
 }
 
 // flags parses one subcommand's flags: the named settings plus any the command adds.
@@ -176,6 +179,9 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 	if f.usedAs["log-format"] && f.cfg.LogFormat != "text" && f.cfg.LogFormat != "json" {
 		return config{}, configErrorf("--log-format (PARTNERLINK_LOG_FORMAT) %q: must be text or json", f.cfg.LogFormat)
 	}
+	if f.usedAs["operator-key"] && f.cfg.OperatorKey != "" && len(strings.TrimSpace(f.cfg.OperatorKey)) < 16 {
+		return config{}, configErrorf("--operator-key (PARTNERLINK_OPERATOR_KEY): must have at least 16 characters")
+	}
 	if f.usedAs["log-level"] {
 		if _, err := parseLevel(f.cfg.LogLevel); err != nil {
 			return config{}, err
@@ -211,6 +217,7 @@ func (f *flags) target(n string) *string {
 		"reminders": &f.reminders, "sweep-interval": &f.sweep, // Scheduler (sched)
 		"dkim-key": &f.cfg.DKIMKey, "dkim-selector": &f.cfg.DKIMSelector, "dkim-domain": &f.cfg.DKIMDomain,
 		"send-rate": &f.sendRate[0], "send-rate-minute": &f.sendRate[1], "send-rate-domain": &f.sendRate[2],
+		"operator-key": &f.cfg.OperatorKey,
 	}[n]
 }
 

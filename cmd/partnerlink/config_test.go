@@ -30,7 +30,7 @@ func goodArgs(cmd, redisURL, keys string) []string {
 	switch cmd {
 	case "serve":
 		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0", "--api-rate", "100000", "--link-rate", "0",
-			"--reminders", "72h,24h")
+			"--reminders", "72h,24h", "--operator-key", "op_0123456789abcdef")
 	case "worker":
 		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3", "--smtp-conns", "2",
 			"--mail-from", "partnerlink <noreply@partners.example.com>")
@@ -207,6 +207,7 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		"PARTNERLINK_SEND_RATE":        "fast",
 		"PARTNERLINK_SEND_RATE_MINUTE": "-1",
 		"PARTNERLINK_SEND_RATE_DOMAIN": "1.5",
+		"PARTNERLINK_OPERATOR_KEY":     "short",
 	}
 	if len(bad) != len(settings) {
 		t.Fatalf("the test sets %d variables, there are %d settings", len(bad), len(settings))

@@ -50,7 +50,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		"server that keeps every message and shows it on "+devMailPath+", the API, the pages and the worker,\n"+
 		"with a demo partner, a demo customer and one demo invitation sent at start.", stdout,
 		"http-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level",
-		"reminders") // Scheduler (sched)
+		"reminders", "operator-key")
 	smtpAddr := f.fs.String("smtp-addr", "127.0.0.1:2525", "address of the embedded SMTP server")
 	imapAddr := f.fs.String("imap-addr", defaultDevIMAPAddr, "address of the embedded IMAP server (the inbox partner requests and bounces arrive in)")
 	cfg, err := f.parse(args)
@@ -58,6 +58,9 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.OperatorKey == "" {
+		cfg.OperatorKey = newOperatorKey() // directory: dev always has the operator API
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --http-addr)", cfg.HTTPAddr, err)
@@ -69,6 +72,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer d.close()
 	d.printWelcome(stdout)
+	printDirectoryWelcome(stdout, d.base, cfg.OperatorKey)
 	return serveHTTP(ctx, ln, d.handler, log)
 }
 
@@ -151,6 +155,9 @@ func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, 
 	}
 	d.startScheduler(ctx, store, enq, log) // Scheduler (sched)
 	if err := d.seed(ctx, store, enq, cfg.InviteTTL); err != nil {
+		return nil, err
+	}
+	if err := seedDirectory(ctx, store); err != nil { // directory: the demo partner is listed
 		return nil, err
 	}
 	if d.imap, err = memimap.Start(addrs.IMAP, devIMAPUser, devIMAPPassword, log.With("component", "imap")); err != nil {

@@ -117,8 +117,8 @@ func TestUnknownCommand(t *testing.T) {
 // commandFlags is every flag each command takes; the settings among them (those in
 // settings) must show their PARTNERLINK_* variable in --help.
 var commandFlags = map[string][]string{
-	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders"},
-	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders"},
+	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders", "operator-key"},
+	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders", "operator-key"},
 	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level", "dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain"},
 	"partners add":       {"redis-url", "name", "email"},
 	"partners list":      {"redis-url"},
@@ -138,6 +138,8 @@ var commandFlags = map[string][]string{
 	"dns":               {"dkim-key", "dkim-selector", "dkim-domain", "mail-from"},
 	"suppressions list": {"redis-url"},
 	"suppressions lift": {"redis-url"},
+	// Directory.
+	"partners update": {"redis-url", "id", "listed", "location", "sizes", "keywords", "description", "webhook-url", "webhook-secret"},
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)

@@ -38,7 +38,7 @@ func runScheduler(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // dueJobs returns the routes of the scheduler's tasks: reminders, expiries and
 // the notices and ends of time-bound relationships (sched).
-func dueJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring *tokens.Ring, lb *links.Builder, domain string, n jobs.Notifier, log *slog.Logger) []jobs.Route {
+func dueJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring *tokens.Ring, lb *links.Builder, domain string, n jobs.EventQueue, log *slog.Logger) []jobs.Route {
 	return jobs.DueRoutes(
 		jobs.NewReminder(store, tpl, m, ring, lb, domain, log.With("component", "reminder")),
 		jobs.NewExpirer(store, n, log.With("component", "expirer")),

@@ -21,7 +21,7 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("serve", "Serves the partner API and the customer pages.", stdout,
 		"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level",
-		"reminders") // Scheduler (sched)
+		"reminders", "operator-key")
 	cfg, err := f.parse(args, "redis-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -67,7 +67,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // webConfig is the web server's part of cfg.
 func webConfig(cfg config) web.Config {
-	return web.Config{InviteTTL: cfg.InviteTTL, APILimit: perMinute(cfg.APIRate), LinkLimit: perMinute(cfg.LinkRate)}
+	return web.Config{InviteTTL: cfg.InviteTTL, APILimit: perMinute(cfg.APIRate), LinkLimit: perMinute(cfg.LinkRate),
+		OperatorKey: cfg.OperatorKey}
 }
 
 // serveHTTP serves h on ln until ctx ends, then shuts down gracefully.

@@ -80,6 +80,9 @@ func mailJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring
 	routes := []jobs.Route{
 		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(store, tpl, m, domain, log.With("component", "bounce-notice"))},
 		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, domain, log.With("component", "request-reply"))},
+		// Directory helper: notifications of relationship events (email + webhook).
+		{Type: jobs.TypeNotify, Handler: jobs.NewNotifier(store, tpl, m, domain, log.With("component", "notify"))},
+		{Type: jobs.TypeSendLead, Handler: jobs.NewLeadSender(store, tpl, m, lb, domain, log.With("component", "lead"))},
 	}
 	// Customer portal: sign-in links and agreement requests.
 	routes = append(routes, jobs.NewPortalMailer(store, tpl, m, ring, lb, domain, log.With("component", "portal-mail")).Routes()...)
