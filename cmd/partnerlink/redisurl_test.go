@@ -141,8 +141,17 @@ func roundTrip(t *testing.T, url string) {
 func TestRedisSentinel(t *testing.T) {
 	s := testredis.StartSentinel(t)
 	roundTrip(t, s.URL)
-	if n, err := s.Master.Client().DBSize(t.Context()).Result(); err != nil || n == 0 {
+	master := s.Master.Client()
+	if n, err := master.DBSize(t.Context()).Result(); err != nil || n == 0 {
 		t.Errorf("master holds %d keys, %v; want the store's and queue's keys there", n, err)
+	}
+	// The eviction check reaches the master through the sentinel.
+	if err := master.ConfigSet(t.Context(), "maxmemory-policy", "allkeys-lru").Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := openRedis(t.Context(), s.URL)
+	if err == nil || !strings.Contains(err.Error(), "allkeys-lru") || !strings.Contains(err.Error(), "master mymaster") {
+		t.Errorf("openRedis with an evicting master = %v; want a refusal naming the master", err)
 	}
 }
 
