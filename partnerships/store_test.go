@@ -41,7 +41,7 @@ type env struct {
 	tb    testing.TB
 	ctx   context.Context
 	srv   *testredis.Server
-	rdb   *redis.Client
+	rdb   redis.UniversalClient
 	s     *Store
 	clock *fakeClock
 	hooks *hooks
@@ -92,7 +92,7 @@ func newEnv(tb testing.TB, args ...string) *env {
 	return newEnvOn(tb, srv, srv.Client())
 }
 
-func newEnvOn(tb testing.TB, srv *testredis.Server, rdb *redis.Client) *env {
+func newEnvOn(tb testing.TB, srv *testredis.Server, rdb redis.UniversalClient) *env {
 	e := &env{tb: tb, ctx: context.Background(), srv: srv, rdb: rdb, clock: newFakeClock(), hooks: &hooks{}}
 	e.s = NewStore(rdb, WithClock(e.clock.Now), withObserver(e.hooks.observe))
 	return e
@@ -177,7 +177,7 @@ func acceptInput(inv Invitation, email string) AcceptInput {
 
 // snapshot reads every key with its type and value, to prove a refused change
 // changed nothing.
-func snapshot(tb testing.TB, rdb *redis.Client) map[string]any {
+func snapshot(tb testing.TB, rdb redis.UniversalClient) map[string]any {
 	tb.Helper()
 	ctx := context.Background()
 	keys, err := rdb.Keys(ctx, "*").Result()
@@ -222,7 +222,7 @@ func snapshot(tb testing.TB, rdb *redis.Client) map[string]any {
 }
 
 // unchanged fails the test if the database differs from before.
-func unchanged(tb testing.TB, rdb *redis.Client, before map[string]any) {
+func unchanged(tb testing.TB, rdb redis.UniversalClient, before map[string]any) {
 	tb.Helper()
 	if diff := cmp.Diff(before, snapshot(tb, rdb)); diff != "" {
 		tb.Errorf("a refused change changed the database (-before +after):\n%s", diff)

@@ -60,7 +60,7 @@ type setting struct {
 }
 
 var settings = map[string]setting{
-	"redis-url":        {"redis-url", "PARTNERLINK_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL: redis://[user:pass@]host:port/db or rediss:// for TLS"},
+	"redis-url":        {"redis-url", "PARTNERLINK_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL: " + redisURLForms},
 	"smtp-url":         {"smtp-url", "PARTNERLINK_SMTP_URL", "", "SMTP URL: smtp://user:pass@host:port?tls=starttls|opportunistic|none, or smtps://… for implicit TLS"},
 	"mail-from":        {"mail-from", "PARTNERLINK_MAIL_FROM", "", `sender of every email, e.g. "partnerlink <noreply@example.com>" (default: noreply@ the base URL's host)`},
 	"http-addr":        {"http-addr", "PARTNERLINK_HTTP_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},

@@ -37,35 +37,31 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openRedis connects to the Redis at rawURL for the store and for asynq, and checks
-// that it answers.
-func openRedis(ctx context.Context, rawURL string) (*redis.Client, asynq.RedisConnOpt, error) {
-	opt, err := redis.ParseURL(rawURL)
+// openRedis connects to the Redis at rawURL (one server, a Sentinel-watched master,
+// or a Cluster) for the store and for asynq, and checks that it answers.
+func openRedis(ctx context.Context, rawURL string) (redis.UniversalClient, asynq.RedisConnOpt, error) {
+	target, err := parseRedisURL(rawURL)
 	if err != nil {
-		return nil, nil, configErrorf("--redis-url (PARTNERLINK_REDIS_URL): %v; want redis://host:port/db", redactErr(err, rawURL))
+		return nil, nil, configErrorf("--redis-url (PARTNERLINK_REDIS_URL): %v; want %s", redactErr(err, rawURL), redisURLForms)
 	}
-	connOpt, err := asynq.ParseRedisURI(rawURL)
-	if err != nil {
-		return nil, nil, configErrorf("--redis-url (PARTNERLINK_REDIS_URL): %v", redactErr(err, rawURL))
-	}
-	rdb := redis.NewClient(opt)
+	rdb := target.client()
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := rdb.Ping(pingCtx).Err(); err != nil {
 		rdb.Close()
-		return nil, nil, fmt.Errorf("cannot reach Redis at %s: %w", opt.Addr, err)
+		return nil, nil, fmt.Errorf("cannot reach Redis at %s: %w", target.addrs(), err)
 	}
-	if err := checkEviction(pingCtx, rdb, opt.Addr); err != nil {
+	if err := checkEvictionAll(pingCtx, rdb, target); err != nil {
 		rdb.Close()
 		return nil, nil, err
 	}
-	return rdb, connOpt, nil
+	return rdb, target.connOpt(), nil
 }
 
 // checkEviction refuses a Redis that evicts keys under memory pressure: an evicted
 // queue or invitation key is a lost invitation or a lost legal record. A server
 // that does not let us read its config (some managed services) is taken as is.
-func checkEviction(ctx context.Context, rdb *redis.Client, addr string) error {
+func checkEviction(ctx context.Context, rdb redis.Cmdable, addr string) error {
 	cfg, err := rdb.ConfigGet(ctx, "maxmemory-policy").Result()
 	if err != nil {
 		return nil

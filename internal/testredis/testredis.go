@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -47,6 +48,10 @@ func Start(tb testing.TB, args ...string) *Server {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		tb.Fatalf("testredis: redis-server is not installed; run the README's test command (scripts/test.sh installs it) or set PARTNERLINK_TEST_REDIS_URL")
+	}
+	if slices.Contains(args, "--cluster-enabled") && !slices.Contains(args, "--cluster-port") {
+		// The cluster bus defaults to port+10000, which may be taken: choose it too (scale).
+		args = append(slices.Clip(args), "--cluster-port", strconv.Itoa(freePort(tb)))
 	}
 	s := &Server{Dir: tb.TempDir(), tb: tb, args: args}
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(tb)))
