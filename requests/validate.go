@@ -90,6 +90,7 @@ func check(start int, f fields) (Request, []fieldError) {
 	default:
 		req.Message = msg
 	}
+	checkTimeBound(f, &req, fail)
 	if len(errs) > 0 {
 		return Request{}, errs
 	}
@@ -112,7 +113,7 @@ func parseRoles(t partnerships.RelationshipType, raw string) ([]partnerships.Rol
 		return []partnerships.Role{}, ""
 	}
 	roles := []partnerships.Role{}
-	for part := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ',' || r == ';' }) {
+	for part := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ',' || r == ';' || r == '|' }) {
 		name := normalizeName(part)
 		if name == "" {
 			continue
