@@ -42,14 +42,24 @@ func ReadCSV(name string, data []byte) (Parsed, error) {
 		return Parsed{}, fmt.Errorf("%w: %s", ErrBadCSV, fileErr.Text)
 	}
 	p := Parsed{Requests: reqs, Errors: errs}
+	emails := map[int]string{}
+	for _, r := range reqs {
+		emails[r.Line] = r.CustomerEmail
+	}
 	dedupe(&p)
+	for i, e := range p.Errors {
+		if e.Email == "" {
+			p.Errors[i].Email = emails[e.Line]
+		}
+	}
 	slices.SortStableFunc(p.Errors, func(a, b LineError) int { return cmp.Compare(a.Line, b.Line) })
 	return p, nil
 }
 
 // checkTimeBound validates the duration and auto_extend columns, calling fail for
-// each that is wrong.
-func checkTimeBound(f fields, req *Request, fail func(key, format string, args ...any)) {
+// each that is wrong. rolesBad: the roles were refused, so whether they include
+// global_admin is unknown.
+func checkTimeBound(f fields, req *Request, rolesBad bool, fail func(key, format string, args ...any)) {
 	rawD, rawA := strings.TrimSpace(f.values["duration"]), strings.TrimSpace(f.values["auto_extend"])
 	d, err := partnerships.ParseDuration(rawD)
 	if err == nil && d != 0 && (d < partnerships.MinDuration || d > partnerships.MaxDuration) {
@@ -68,7 +78,7 @@ func checkTimeBound(f fields, req *Request, fail func(key, format string, args .
 		fail("auto_extend", "auto_extend %q must be true or false", clip(rawA))
 		return
 	}
-	if !req.AutoExtend {
+	if !req.AutoExtend || rolesBad {
 		return
 	}
 	granted := req.Roles

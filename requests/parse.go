@@ -272,7 +272,11 @@ func readCSV(a attachment, opts csvOptions) ([]Request, []LineError, *LineError)
 		}
 		req, ferrs := check(row, f)
 		for _, e := range ferrs {
-			errs = append(errs, lineError(a.name, row, e.text))
+			le := lineError(a.name, row, e.text)
+			if opts.timeBound { // ReadCSV names the row's address
+				le.Email = clip(f.values["customer"])
+			}
+			errs = append(errs, le)
 		}
 		if len(ferrs) == 0 {
 			req.File = a.name
@@ -304,8 +308,9 @@ func dedupe(p *Parsed) {
 	for _, r := range p.Requests {
 		k := key{r.CustomerEmail, r.Type}
 		if first, dup := seen[k]; dup {
-			p.Errors = append(p.Errors, lineError(r.File, r.Line,
-				fmt.Sprintf("repeats the request for %s (%s) of %s", r.CustomerEmail, r.Type, position(first))))
+			le := lineError(r.File, r.Line,
+				fmt.Sprintf("repeats the request for %s (%s) of %s", r.CustomerEmail, r.Type, position(first)))
+			p.Errors = append(p.Errors, le)
 			continue
 		}
 		seen[k] = r

@@ -61,10 +61,12 @@ func check(start int, f fields) (Request, []fieldError) {
 		req.Type = t
 	}
 
+	rolesBad := false
 	if raw, ok := f.values["roles"]; ok && req.Type != "" {
 		roles, err := parseRoles(req.Type, raw)
 		if err != "" {
 			fail("roles", "%s", err)
+			rolesBad = true
 		}
 		req.Roles = roles
 	}
@@ -90,7 +92,7 @@ func check(start int, f fields) (Request, []fieldError) {
 	default:
 		req.Message = msg
 	}
-	checkTimeBound(f, &req, fail)
+	checkTimeBound(f, &req, rolesBad, fail)
 	if len(errs) > 0 {
 		return Request{}, errs
 	}

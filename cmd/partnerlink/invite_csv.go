@@ -50,7 +50,7 @@ func inviteCSV(ctx context.Context, cfg config, in inviteFlags, stdout, stderr i
 	fileID := hex.EncodeToString(sum[:16])
 	c := &bulkCounts{total: len(parsed.Requests) + len(parsed.Errors)}
 	for _, e := range parsed.Errors {
-		c.refused = append(c.refused, rowRefusal{line: e.Line, why: rowText(e)})
+		c.refused = append(c.refused, rowRefusal{line: e.Line, email: e.Email, why: rowText(e)})
 	}
 	c.done = len(parsed.Errors)
 	p := newProgress(stderr, c.total)
