@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/partnerlink/partnerlink/requests"
 )
@@ -54,20 +55,10 @@ func inviteCSV(ctx context.Context, cfg config, in inviteFlags, stdout, stderr i
 	}
 	c.done = len(parsed.Errors)
 	p := newProgress(stderr, c.total)
-	var runErr error
-	for _, req := range parsed.Requests {
-		if err := ctx.Err(); err != nil {
-			runErr = err
-			break
-		}
-		key := fmt.Sprintf("csv:%s:%d", fileID, req.Line)
-		if err := iv.inviteRow(ctx, req, key, in.dryRun, c); err != nil {
-			runErr = fmt.Errorf("row %d (%s): %w", req.Line, req.CustomerEmail, err)
-			break
-		}
-		c.done++
+	runErr := iv.inviteAll(ctx, parsed.Requests, fileID, in.dryRun, func(o rowOutcome) {
+		c.add(o)
 		p.update(c)
-	}
+	})
 	p.finish(c)
 
 	slices.SortStableFunc(c.refused, func(a, b rowRefusal) int { return a.line - b.line })
@@ -80,7 +71,7 @@ func inviteCSV(ctx context.Context, cfg config, in inviteFlags, stdout, stderr i
 	}
 	fmt.Fprintln(stdout, summaryLine(c, in.dryRun, runErr != nil))
 	if runErr != nil {
-		return fmt.Errorf("stopped at %w; the rows before it are done, and running the same file again invites only the rest", runErr)
+		return fmt.Errorf("stopped: %w; the rows counted above are done, and running the same file again invites only the rest", runErr)
 	}
 	if len(c.refused) > 0 {
 		return &refusedError{msg: fmt.Sprintf("%s of %s rows refused", thousands(len(c.refused)), thousands(c.total))}
@@ -97,49 +88,121 @@ func rowText(e requests.LineError) string {
 	return e.Text
 }
 
-// inviteRow invites one row (or, dry, checks it) and counts the outcome. Only an
-// error that is not about the row (Redis down) is returned.
-func (iv *inviter) inviteRow(ctx context.Context, req requests.Request, key string, dry bool, c *bulkCounts) error {
+// rowOutcome is what became of one row.
+type rowOutcome struct {
+	invited, existed bool
+	refused          *rowRefusal
+}
+
+func (c *bulkCounts) add(o rowOutcome) {
+	c.done++
+	switch {
+	case o.invited:
+		c.invited++
+	case o.existed:
+		c.existed++
+	case o.refused != nil:
+		c.refused = append(c.refused, *o.refused)
+	}
+}
+
+// bulkWorkers is how many rows a bulk run invites at once: each row is a few
+// Redis round trips, so a handful in flight keeps Redis busy.
+const bulkWorkers = 8
+
+// inviteAll invites reqs with bulkWorkers at once, calling done (one call at a
+// time) after each row. It stops at the first error that is not about a row
+// (Redis down) and returns it.
+func (iv *inviter) inviteAll(parent context.Context, reqs []requests.Request, fileID string, dry bool, done func(rowOutcome)) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var (
+		mu     sync.Mutex
+		runErr error
+		wg     sync.WaitGroup
+	)
+	next := make(chan requests.Request)
+	for range bulkWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for req := range next {
+				key := fmt.Sprintf("csv:%s:%d", fileID, req.Line)
+				o, err := iv.inviteRow(ctx, req, key, dry)
+				mu.Lock()
+				if err != nil {
+					if runErr == nil && ctx.Err() == nil {
+						runErr = fmt.Errorf("row %d (%s): %w", req.Line, req.CustomerEmail, err)
+					}
+					cancel()
+				} else {
+					done(o)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, req := range reqs {
+		select {
+		case next <- req:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if runErr == nil {
+		if err := parent.Err(); err != nil { // Ctrl-C, SIGTERM
+			runErr = fmt.Errorf("interrupted: %w", err)
+		}
+	}
+	return runErr
+}
+
+// inviteRow invites one row (or, dry, checks it). Only an error that is not
+// about the row (Redis down) is returned.
+func (iv *inviter) inviteRow(ctx context.Context, req requests.Request, key string, dry bool) (rowOutcome, error) {
+	refused := func(why string) (rowOutcome, error) {
+		return rowOutcome{refused: &rowRefusal{req.Line, req.CustomerEmail, why}}, nil
+	}
 	id, found, err := iv.store.IdempotentInvitation(ctx, iv.partner, req.CustomerEmail, key)
 	if err != nil {
-		return err
+		return rowOutcome{}, err
 	}
 	if found {
-		c.existed++
-		if dry {
-			return nil
+		if !dry {
+			inv, err := iv.store.Invitation(ctx, id)
+			if err != nil {
+				return rowOutcome{}, err
+			}
+			if err := iv.queue(ctx, inv); err != nil { // a crash may have come between storing and queueing
+				return rowOutcome{}, err
+			}
 		}
-		inv, err := iv.store.Invitation(ctx, id)
-		if err != nil {
-			return err
-		}
-		return iv.queue(ctx, inv) // a crash may have come between storing and queueing
+		return rowOutcome{existed: true}, nil
 	}
 	if dry {
 		why, err := iv.precheck(ctx, req)
 		if err != nil {
-			return err
+			return rowOutcome{}, err
 		}
 		if why != "" {
-			c.refused = append(c.refused, rowRefusal{req.Line, req.CustomerEmail, why})
-			return nil
+			return refused(why)
 		}
-		c.invited++
-		return nil
+		return rowOutcome{invited: true}, nil
 	}
 	inv, err := iv.store.CreateInvitation(ctx, iv.newInvitation(req, key))
 	if err != nil {
 		if why := refusal(err, req.CustomerEmail); why != "" {
-			c.refused = append(c.refused, rowRefusal{req.Line, req.CustomerEmail, why})
-			return nil
+			return refused(why)
 		}
-		return err
+		return rowOutcome{}, err
 	}
 	if err := iv.queue(ctx, inv); err != nil {
-		return err
+		return rowOutcome{}, err
 	}
-	c.invited++
-	return nil
+	return rowOutcome{invited: true}, nil
 }
 
 // summaryLine is the run's last line, e.g. "2,000 rows: 1,990 invited, 5 already
