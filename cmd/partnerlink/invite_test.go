@@ -19,6 +19,7 @@ import (
 	"github.com/partnerlink/partnerlink/internal/testredis"
 	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/requests"
 )
 
 // inviteWorld is a Redis with a partner and customers to invite.
@@ -436,5 +437,35 @@ func BenchmarkInviteCSV(b *testing.B) {
 		if r.code != 0 {
 			b.Fatalf("%v", r)
 		}
+	}
+}
+
+// TestInviteCSVRedisGoneMidRun: when Redis goes away during a bulk run, the run
+// stops with the row it failed on (a runtime error: exit 1, not a refusal).
+func TestInviteCSVRedisGoneMidRun(t *testing.T) {
+	clearEnv(t)
+	w := newInviteWorld(t, 20)
+	content, _ := bulkCSV(20)
+	parsed, err := requests.ReadCSV("invites.csv", []byte(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{RedisURL: w.srv.URL, InviteTTL: time.Hour}
+	iv, err := openInviter(t.Context(), cfg, w.partner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer iv.close()
+	w.srv.Kill()
+	var outcomes []rowOutcome
+	err = iv.inviteAll(t.Context(), parsed.Requests, "f", false, func(o rowOutcome) { outcomes = append(outcomes, o) })
+	if err == nil || !regexp.MustCompile(`^row \d+ \(admin\d+@c\d+\.example\): `).MatchString(err.Error()) {
+		t.Errorf("inviteAll with Redis gone = %v, want the failing row named", err)
+	}
+	if len(outcomes) != 0 {
+		t.Errorf("rows counted although Redis is gone: %v", outcomes)
+	}
+	if got := summaryLine(&bulkCounts{total: 25, done: 3, invited: 3}, false, true); got != "25 rows: 3 invited, 0 already invited, 0 refused, 22 not done (stopped)" {
+		t.Errorf("summary of a stopped run = %q", got)
 	}
 }
