@@ -39,7 +39,7 @@ var commands = map[string]command{
 	"dns":          {"print the DNS records to publish: DKIM keys, SPF and DMARC suggestions", runDNS},
 	"suppressions": {"list or lift suppressed addresses: suppressions list, suppressions lift <email>", runSuppressions},
 	// CLI fit and finish (cli).
-	"invite": {"invite a customer for a partner, or every row of a CSV file: invite --partner P --email E --type T, invite --partner P --csv F", runInvite},
+	"invite": {"invite customers for a partner: invite --partner P --email E --type T, or --csv FILE for many", runInvite},
 }
 
 func main() {
@@ -86,8 +86,12 @@ func usage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	width := 0
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s %s\n", width, n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nA setting can also come from the PARTNERLINK_* environment variable named next to its flag in\n--help; a flag wins over the variable.")
 	// CLI fit and finish (cli).
