@@ -25,9 +25,9 @@ const inviteSummary = `Invites a customer on behalf of a partner: stores the inv
 email for a running worker. With --csv, invites every row of a CSV file whose
 header row names the columns customer_email, relationship_type (required), roles
 (separated by ";" or "|"), locale, message, duration, auto_extend (optional), the
-format of the CSV attachment of a request email. Every row is invited at most once,
-even when the same file is given again (after a crash, say): rows invited before
-are counted as "already invited".
+format of the CSV attachment of a request email. Every row is invited at most once
+in 30 days, even when the file is given again (after a crash, or with the refused
+rows fixed): rows invited before are counted as "already invited".
 
 Exit codes: 0 all invited; 1 runtime error (Redis unreachable…); 2 usage or
 configuration error, or a CSV file that cannot be read (nothing is written);
@@ -192,6 +192,9 @@ func inviteOne(ctx context.Context, cfg config, in inviteFlags, stdout io.Writer
 	}
 	inv, err := iv.store.CreateInvitation(ctx, iv.newInvitation(req, ""))
 	if err != nil {
+		if errors.Is(err, partnerships.ErrInvalidInput) || errors.Is(err, partnerships.ErrInvalidRole) || errors.Is(err, partnerships.ErrInvalidType) {
+			return inputError(err)
+		}
 		if why := refusal(err, req.CustomerEmail); why != "" {
 			return &refusedError{msg: "refused: " + why}
 		}

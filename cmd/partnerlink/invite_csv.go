@@ -30,7 +30,7 @@ type bulkCounts struct {
 }
 
 // inviteCSV invites every row of the file in.csv. Each row's idempotency key is
-// the file's SHA-256 and the row's number, so giving the same file again (after a
+// the digest of what it asks for (rowKey), so giving the same file again (after a
 // crash, say) invites no row twice; rows invited before count as already invited.
 func inviteCSV(ctx context.Context, cfg config, in inviteFlags, stdout, stderr io.Writer) error {
 	data, err := os.ReadFile(in.csv)
@@ -47,15 +47,13 @@ func inviteCSV(ctx context.Context, cfg config, in inviteFlags, stdout, stderr i
 	}
 	defer iv.close()
 
-	sum := sha256.Sum256(data)
-	fileID := hex.EncodeToString(sum[:16])
 	c := &bulkCounts{total: len(parsed.Requests) + len(parsed.Errors)}
 	for _, e := range parsed.Errors {
 		c.refused = append(c.refused, rowRefusal{line: e.Line, email: e.Email, why: rowText(e)})
 	}
 	c.done = len(parsed.Errors)
 	p := newProgress(stderr, c.total)
-	runErr := iv.inviteAll(ctx, parsed.Requests, fileID, in.dryRun, func(o rowOutcome) {
+	runErr := iv.inviteAll(ctx, parsed.Requests, in.dryRun, func(o rowOutcome) {
 		c.add(o)
 		p.update(c)
 	})
@@ -88,6 +86,27 @@ func rowText(e requests.LineError) string {
 	return e.Text
 }
 
+// rowKey is the idempotency key of a CSV row: the SHA-256 of everything the row
+// asks for (the store adds the partner). Not the file's digest and the row's
+// number: after a run that refused some rows the partner fixes them, or deletes
+// them, and runs the file again, and the rows that were already invited must not
+// be invited twice although the file (and its row numbers) changed. The store
+// remembers a key for partnerships.IdempotencyTTL (30 days).
+func rowKey(req requests.Request) string {
+	roles := "all"
+	if req.Roles != nil {
+		names := make([]string, len(req.Roles))
+		for i, r := range req.Roles {
+			names[i] = string(r)
+		}
+		slices.Sort(names)
+		roles = "[" + strings.Join(names, ",") + "]"
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{req.CustomerEmail, string(req.Type), roles, req.Locale, req.Message,
+		strconv.FormatInt(int64(req.Duration), 10), strconv.FormatBool(req.AutoExtend)}, "\x00")))
+	return "csv-row:" + hex.EncodeToString(sum[:])
+}
+
 // rowOutcome is what became of one row.
 type rowOutcome struct {
 	invited, existed bool
@@ -113,7 +132,7 @@ const bulkWorkers = 8
 // inviteAll invites reqs with bulkWorkers at once, calling done (one call at a
 // time) after each row. It stops at the first error that is not about a row
 // (Redis down) and returns it.
-func (iv *inviter) inviteAll(parent context.Context, reqs []requests.Request, fileID string, dry bool, done func(rowOutcome)) error {
+func (iv *inviter) inviteAll(parent context.Context, reqs []requests.Request, dry bool, done func(rowOutcome)) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var (
@@ -127,8 +146,7 @@ func (iv *inviter) inviteAll(parent context.Context, reqs []requests.Request, fi
 		go func() {
 			defer wg.Done()
 			for req := range next {
-				key := fmt.Sprintf("csv:%s:%d", fileID, req.Line)
-				o, err := iv.inviteRow(ctx, req, key, dry)
+				o, err := iv.inviteRow(ctx, req, rowKey(req), dry)
 				mu.Lock()
 				if err != nil {
 					if runErr == nil && ctx.Err() == nil {
