@@ -193,7 +193,7 @@ func inviteOne(ctx context.Context, cfg config, in inviteFlags, stdout io.Writer
 	inv, err := iv.store.CreateInvitation(ctx, iv.newInvitation(req, ""))
 	if err != nil {
 		if errors.Is(err, partnerships.ErrInvalidInput) || errors.Is(err, partnerships.ErrInvalidRole) || errors.Is(err, partnerships.ErrInvalidType) {
-			return inputError(err)
+			return configErrorf("%v", err)
 		}
 		if why := refusal(err, req.CustomerEmail); why != "" {
 			return &refusedError{msg: "refused: " + why}
