@@ -161,6 +161,12 @@ func TestInviteOne(t *testing.T) {
 		t.Errorf("queued sends = %v, want [%s]", got, inv.ID)
 	}
 
+	// The customer accepts, so a second invitation of the same type is refused.
+	if _, _, err := w.store.Accept(ctx, partnerships.AcceptInput{InvitationID: inv.ID, TokenID: inv.TokenID, UserEmail: "admin1@c1.example",
+		Agreement: partnerships.AgreementRef{Version: "2026-01", Locale: "de", SHA256: strings.Repeat("a", 64)}, IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+
 	// Refusals and usage errors change nothing.
 	tests := []struct {
 		name string
@@ -172,6 +178,10 @@ func TestInviteOne(t *testing.T) {
 			"refused: no customer known to partnerlink has a user nobody@nowhere.example"},
 		{"suppressed", []string{"--email", "gone@c0.example", "--type", "reseller"}, 3,
 			"refused: invitations to gone@c0.example are suppressed"},
+		{"already related", []string{"--email", "admin1@c1.example", "--type", "delegated_admin"}, 3,
+			"refused: customer " + m[4] + " already has a delegated_admin relationship with this partner"},
+		{"already related, dry run", []string{"--email", "admin1@c1.example", "--type", "delegated_admin", "--dry-run"}, 3,
+			"already has a delegated_admin relationship"},
 		{"bad type", []string{"--email", "admin0@c0.example", "--type", "boss"}, 2, `type "boss" is not one of reseller`},
 		{"bad role", []string{"--email", "admin0@c0.example", "--type", "reseller", "--roles", "global_admin"}, 2, "type reseller grants no roles"},
 		{"auto-extend open-ended", []string{"--email", "admin0@c0.example", "--type", "advisor", "--auto-extend"}, 2, "auto_extend needs a duration"},
