@@ -25,6 +25,8 @@ type LineError struct {
 	// Text says where and what is wrong, ready for the reply:
 	// `line 7: type "boss" is not one of …` or `invites.csv row 3: …`.
 	Text string
+	// Email is the row's customer address as written, when ReadCSV knows it.
+	Email string
 }
 
 // Error returns Text.

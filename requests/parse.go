@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/partnerlink/partnerlink/partnerships"
 )
@@ -22,6 +23,12 @@ type Request struct {
 	Roles         []partnerships.Role // nil: all the type grants
 	Locale        string              // "en" or "de"
 	Message       string
+
+	// A time-bound relationship, from the duration and auto_extend columns of a
+	// CSV file read by ReadCSV (`partnerlink invite --csv`); email requests
+	// leave them zero.
+	Duration   time.Duration
+	AutoExtend bool
 }
 
 // Parsed is what a request email holds: the usable requests and, for every other
@@ -171,8 +178,33 @@ var csvColumns = map[string]string{
 
 // parseCSV reads one CSV attachment.
 func parseCSV(a attachment, p *Parsed) {
-	fail := func(row int, format string, args ...any) {
-		p.Errors = append(p.Errors, lineError(a.name, row, fmt.Sprintf(format, args...)))
+	reqs, errs, fileErr := readCSV(a, csvOptions{maxRows: MaxCSVRows})
+	p.Requests = append(p.Requests, reqs...)
+	p.Errors = append(p.Errors, errs...)
+	if fileErr != nil {
+		p.Errors = append(p.Errors, *fileErr)
+	}
+}
+
+// csvOptions says which CSV format readCSV accepts.
+type csvOptions struct {
+	maxRows   int  // most rows after the header
+	timeBound bool // the duration and auto_extend columns are allowed
+	stopBad   bool // a row the CSV reader cannot read spoils the whole file
+}
+
+// readCSV reads one CSV file: the usable requests, the rows it could not use and,
+// when the file as a whole cannot be used (header, too many rows), why.
+func readCSV(a attachment, opts csvOptions) ([]Request, []LineError, *LineError) {
+	fileFail := func(row int, format string, args ...any) ([]Request, []LineError, *LineError) {
+		e := lineError(a.name, row, fmt.Sprintf(format, args...))
+		return nil, nil, &e
+	}
+	columnNames := "customer_email, relationship_type, roles, locale, message"
+	wantHeader := "customer_email,relationship_type,roles,locale,message"
+	if opts.timeBound {
+		columnNames += ", duration, auto_extend"
+		wantHeader += ",duration,auto_extend"
 	}
 	text := toUTF8(a.data, "")
 	r := csv.NewReader(strings.NewReader(text))
@@ -180,32 +212,30 @@ func parseCSV(a attachment, p *Parsed) {
 	r.TrimLeadingSpace = true
 	header, err := r.Read()
 	if err != nil {
-		fail(0, "cannot read the header row: %v", csvError(err))
-		return
+		return fileFail(0, "cannot read the header row: %v", csvError(err))
 	}
 	cols := map[string]int{}
 	for i, h := range header {
 		canon, ok := csvColumns[normalizeName(h)]
+		if !ok && opts.timeBound {
+			canon, ok = timeBoundColumns[normalizeName(h)]
+		}
 		if !ok {
 			if strings.TrimSpace(h) != "" {
-				fail(1, "unknown column %q; the columns are customer_email, relationship_type, roles, locale, message", clip(h))
-				return
+				return fileFail(1, "unknown column %q; the columns are %s", clip(h), columnNames)
 			}
 			continue
 		}
 		if _, dup := cols[canon]; dup {
-			fail(1, "column %q appears twice", clip(h))
-			return
+			return fileFail(1, "column %q appears twice", clip(h))
 		}
 		cols[canon] = i
 	}
 	if _, ok := cols["customer"]; !ok {
-		fail(1, "the header row lacks customer_email (want customer_email,relationship_type,roles,locale,message)")
-		return
+		return fileFail(1, "the header row lacks customer_email (want %s)", wantHeader)
 	}
 	if _, ok := cols["type"]; !ok {
-		fail(1, "the header row lacks relationship_type (want customer_email,relationship_type,roles,locale,message)")
-		return
+		return fileFail(1, "the header row lacks relationship_type (want %s)", wantHeader)
 	}
 
 	var reqs []Request
@@ -218,6 +248,9 @@ func parseCSV(a attachment, p *Parsed) {
 		}
 		row++
 		if err != nil {
+			if opts.stopBad {
+				return fileFail(row, "cannot read the row: %v", csvError(err))
+			}
 			errs = append(errs, lineError(a.name, row, fmt.Sprintf("cannot read the row: %v", csvError(err))))
 			break // the reader cannot be trusted past a broken row
 		}
@@ -225,9 +258,8 @@ func parseCSV(a attachment, p *Parsed) {
 			continue // Excel's empty rows
 		}
 		rows++
-		if rows > MaxCSVRows {
-			fail(0, "has more than %d rows; nothing in it was used, split it into several files", MaxCSVRows)
-			return
+		if rows > opts.maxRows {
+			return fileFail(0, "has more than %d rows; nothing in it was used, split it into several files", opts.maxRows)
 		}
 		f := fields{values: map[string]string{}, lines: map[string]int{}}
 		for canon, i := range cols {
@@ -240,18 +272,21 @@ func parseCSV(a attachment, p *Parsed) {
 		}
 		req, ferrs := check(row, f)
 		for _, e := range ferrs {
-			errs = append(errs, lineError(a.name, row, e.text))
+			le := lineError(a.name, row, e.text)
+			if opts.timeBound { // ReadCSV names the row's address
+				le.Email = clip(f.values["customer"])
+			}
+			errs = append(errs, le)
 		}
 		if len(ferrs) == 0 {
 			req.File = a.name
 			reqs = append(reqs, req)
 		}
 	}
-	p.Requests = append(p.Requests, reqs...)
-	p.Errors = append(p.Errors, errs...)
 	if rows == 0 && len(errs) == 0 {
-		fail(0, "has no rows after the header")
+		return fileFail(0, "has no rows after the header")
 	}
+	return reqs, errs, nil
 }
 
 func csvError(err error) string {
@@ -273,8 +308,9 @@ func dedupe(p *Parsed) {
 	for _, r := range p.Requests {
 		k := key{r.CustomerEmail, r.Type}
 		if first, dup := seen[k]; dup {
-			p.Errors = append(p.Errors, lineError(r.File, r.Line,
-				fmt.Sprintf("repeats the request for %s (%s) of %s", r.CustomerEmail, r.Type, position(first))))
+			le := lineError(r.File, r.Line,
+				fmt.Sprintf("repeats the request for %s (%s) of %s", r.CustomerEmail, r.Type, position(first)))
+			p.Errors = append(p.Errors, le)
 			continue
 		}
 		seen[k] = r

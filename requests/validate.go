@@ -61,10 +61,12 @@ func check(start int, f fields) (Request, []fieldError) {
 		req.Type = t
 	}
 
+	rolesBad := false
 	if raw, ok := f.values["roles"]; ok && req.Type != "" {
 		roles, err := parseRoles(req.Type, raw)
 		if err != "" {
 			fail("roles", "%s", err)
+			rolesBad = true
 		}
 		req.Roles = roles
 	}
@@ -90,6 +92,7 @@ func check(start int, f fields) (Request, []fieldError) {
 	default:
 		req.Message = msg
 	}
+	checkTimeBound(f, &req, rolesBad, fail)
 	if len(errs) > 0 {
 		return Request{}, errs
 	}
@@ -112,7 +115,7 @@ func parseRoles(t partnerships.RelationshipType, raw string) ([]partnerships.Rol
 		return []partnerships.Role{}, ""
 	}
 	roles := []partnerships.Role{}
-	for part := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ',' || r == ';' }) {
+	for part := range strings.FieldsFuncSeq(raw, func(r rune) bool { return r == ',' || r == ';' || r == '|' }) {
 		name := normalizeName(part)
 		if name == "" {
 			continue

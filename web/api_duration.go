@@ -63,19 +63,13 @@ func parseDuration(raw json.RawMessage) (time.Duration, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return 0, err
 	}
-	s = strings.TrimSpace(s)
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.ParseInt(n, 10, 64)
-		if err != nil || days <= 0 || days > 10000 {
-			return 0, fmt.Errorf("bad days %q", s)
-		}
-		return time.Duration(days) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
+	if strings.TrimSpace(s) == "" {
 		return 0, fmt.Errorf("bad duration %q", s)
 	}
-	return d, nil
+	if _, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+		return 0, fmt.Errorf("bad duration %q: a string needs a unit, 720h or 30d", s)
+	}
+	return partnerships.ParseDuration(s)
 }
 
 // formatDuration shows a relationship duration in whole hours ("720h"), or "".

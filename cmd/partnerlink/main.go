@@ -38,6 +38,8 @@ var commands = map[string]command{
 	// Deliverability (deliver).
 	"dns":          {"print the DNS records to publish: DKIM keys, SPF and DMARC suggestions", runDNS},
 	"suppressions": {"list or lift suppressed addresses: suppressions list, suppressions lift <email>", runSuppressions},
+	// CLI fit and finish (cli).
+	"invite": {"invite customers for a partner: invite --partner P --email E --type T, or --csv FILE for many", runInvite},
 }
 
 func main() {
@@ -66,6 +68,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, new(*configError)):
 		fmt.Fprintf(stderr, "partnerlink %s: %v\n", args[0], err)
 		return 2
+	case errors.As(err, new(*refusedError)): // CLI fit and finish (cli)
+		fmt.Fprintf(stderr, "partnerlink %s: %v\n", args[0], err)
+		return 3
 	default:
 		fmt.Fprintf(stderr, "partnerlink %s: %v\n", args[0], err)
 		return 1
@@ -81,8 +86,21 @@ func usage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	width := 0
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s %s\n", width, n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nA setting can also come from the PARTNERLINK_* environment variable named next to its flag in\n--help; a flag wins over the variable.")
+	// CLI fit and finish (cli).
+	fmt.Fprintln(w, `
+Exit codes:
+  0  success
+  1  runtime error: Redis or another service unreachable, a failed write
+  2  usage or configuration error: unknown command or flag, missing or bad setting,
+     unreadable input file; nothing was done
+  3  refused: the invitation was refused (unknown customer, already related,
+     suppressed…), or some rows of invite --csv were (the others were invited)`)
 }

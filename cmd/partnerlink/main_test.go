@@ -140,6 +140,9 @@ var commandFlags = map[string][]string{
 	"suppressions lift": {"redis-url"},
 	// Directory.
 	"partners update": {"redis-url", "id", "listed", "location", "sizes", "keywords", "description", "webhook-url", "webhook-secret"},
+	// CLI fit and finish (cli).
+	"invite":                   {"redis-url", "invite-ttl", "reminders", "partner", "email", "type", "roles", "locale", "message", "duration", "auto-extend", "csv", "dry-run"},
+	"partners request-address": {"redis-url", "inbox-address", "partner"},
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)
