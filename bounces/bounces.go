@@ -80,6 +80,12 @@ func Parse(raw []byte) (r Report, err error) {
 			r, err = Report{}, fmt.Errorf("%w: %v", ErrUnreadable, p)
 		}
 	}()
+	return parse(raw)
+}
+
+// parse is Parse without the size check and the recover, so that FuzzParse sees a
+// panic as the bug it is.
+func parse(raw []byte) (r Report, err error) {
 	msg, err := readMessage(raw)
 	if err != nil {
 		return Report{}, fmt.Errorf("%w: %w", ErrUnreadable, err)

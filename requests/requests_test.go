@@ -322,21 +322,6 @@ func seeds(f *testing.F) {
 	f.Add([]byte("Subject: Invite\nContent-Type: text/html\n\n<p>customer: a@b.example</p><p>type: reseller"))
 }
 
-func FuzzParse(f *testing.F) {
-	seeds(f)
-	f.Fuzz(func(t *testing.T, raw []byte) {
-		p, err := Parse(raw)
-		if err == nil && len(p.Requests) == 0 && len(p.Errors) == 0 {
-			t.Errorf("Parse returned neither requests nor errors")
-		}
-		for _, r := range p.Requests {
-			if !r.Type.Valid() || (r.Locale != "en" && r.Locale != "de") || r.CustomerEmail == "" {
-				t.Errorf("invalid request accepted: %+v", r)
-			}
-		}
-	})
-}
-
 func FuzzInspect(f *testing.F) {
 	seeds(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {

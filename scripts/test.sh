@@ -16,3 +16,10 @@ if [ -n "$unformatted" ]; then
 fi
 echo "scripts/test.sh: go test -race ./..." >&2
 go test -race -count=1 -timeout 8m "$@" ./...
+
+# Attacks (issue 6 item 9): each fuzz target briefly; scripts/fuzz.sh runs them longer.
+for t in "./tokens FuzzVerify" "./requests FuzzParse" "./bounces FuzzDSN" "./web FuzzAPIDecode"; do
+	read -r pkg name <<<"$t"
+	echo "scripts/test.sh: fuzz $pkg $name for 5s" >&2
+	go test -run '^$' -fuzz "^${name}\$" -fuzztime 5s "$pkg"
+done

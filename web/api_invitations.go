@@ -197,12 +197,17 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (string, map[stri
 	var typeErr *json.UnmarshalTypeError
 	var maxErr *http.MaxBytesError
 	switch {
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return fmt.Sprintf("body must be a JSON object, got %s", typeErr.Value), nil
 	case errors.As(err, &typeErr):
 		return "invalid invitation request", map[string]string{typeErr.Field: fmt.Sprintf("must be a %s, got %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)}
 	case errors.As(err, &maxErr):
-		return fmt.Sprintf("body larger than %d bytes", maxAPIBody), nil
+		return fmt.Sprintf("%s%d bytes", bodyTooLarge, maxAPIBody), nil
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" { // found by FuzzAPIDecode: {"":1} named no field
+			return `invalid invitation request: a field with an empty name ("") is not a field of the body`, nil
+		}
 		return "invalid invitation request", map[string]string{name: "unknown field"}
 	case errors.Is(err, io.EOF):
 		return "empty body: send a JSON object", nil

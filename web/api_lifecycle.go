@@ -66,7 +66,7 @@ func joinTypes(ts []partnerships.RelationshipType) string {
 func noBody(w http.ResponseWriter, r *http.Request) (string, map[string]string) {
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
 	if err != nil {
-		return fmt.Sprintf("body larger than %d bytes", maxAPIBody), nil
+		return fmt.Sprintf("%s%d bytes", bodyTooLarge, maxAPIBody), nil
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return "", nil

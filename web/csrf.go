@@ -27,6 +27,11 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	return v
 }
 
+// Every state-changing form POST calls checkCSRF (web.TestAttackCSRFEveryPost walks
+// them all) but one: POST /reminders/stop/{token}, RFC 8058 one-click unsubscribe,
+// which mail clients send without any page of ours. Its signed single-purpose token
+// authorises it, and it only stops an open invitation's reminders, idempotently.
+
 // checkCSRF reports whether a POST carries the cookie's token in its csrf field and,
 // when the browser says where it comes from, comes from partnerlink's own origin.
 // Pages are served with Referrer-Policy: no-referrer, under which browsers send

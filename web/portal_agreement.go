@@ -80,6 +80,15 @@ func (s *Server) linkTarget(w http.ResponseWriter, r *http.Request, lang string)
 	if err == nil && (!found || claims.Recipient == "") {
 		err = tokens.ErrMalformed
 	}
+	if err == nil {
+		// Attacks: a link for someone who is not a user of that customer (another
+		// recipient) is refused outright; the customer's other admins see the page.
+		if u, uerr := s.Store.UserByEmail(r.Context(), claims.Recipient); uerr != nil || u.CustomerID != customerID {
+			s.Logger.Warn("agreement link refused", "reason", "recipient is not a user of the customer", "ip", clientIP(r))
+			s.message(w, http.StatusForbidden, lang, "agreement_link_invalid")
+			return agreementTarget{}, false
+		}
+	}
 	if err != nil {
 		s.Logger.Warn("agreement link refused", "reason", err.Error(), "ip", clientIP(r))
 		status := http.StatusBadRequest

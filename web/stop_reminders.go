@@ -37,6 +37,11 @@ func (s *Server) loadStopReminders(ctx context.Context, token string) (partnersh
 	if claims.ID != jobs.StopRemindersClaims(inv).ID {
 		return inv, partnerships.Partner{}, storeRefusal(partnerships.ErrTokenSuperseded, inv, "")
 	}
+	// Attacks (issue 6 item 5): a revoked, declined, accepted or expired invitation
+	// has no reminders to stop; its link is refused and changes nothing.
+	if rf := statusRefusal(inv, ""); rf != nil {
+		return inv, partnerships.Partner{}, rf
+	}
 	partner, err := s.Store.Partner(ctx, inv.PartnerID)
 	if err != nil {
 		return inv, partner, unavailable(err)
