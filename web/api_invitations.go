@@ -104,7 +104,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		s.storeUnavailable(w, r, err)
 		return
 	}
-	log := s.Logger.With("invitation_id", inv.ID, "partner_id", partner.ID)
+	log := s.log(r).With("invitation_id", inv.ID, "partner_id", partner.ID)
 	if err := s.Enqueuer.SendInvitation(r.Context(), inv.ID); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		// The invitation stays pending; the partner can see it and retry.
 		log.Error("invitation stored but its send could not be queued", "err", err)

@@ -49,7 +49,7 @@ func (s *Server) declineInvitation(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, lang, storeRefusal(err, o.inv, lang))
 		return
 	}
-	s.Logger.Info("invitation declined", "invitation_id", inv.ID, "customer_id", inv.CustomerID, "partner_id", inv.PartnerID, "ip", clientIP(r))
+	s.log(r).Info("invitation declined", "invitation_id", inv.ID, "customer_id", inv.CustomerID, "partner_id", inv.PartnerID, "ip", clientIP(r))
 	s.notify(r, jobs.Event{Kind: jobs.EventInvitationDeclined, PartnerID: inv.PartnerID, CustomerID: inv.CustomerID,
 		InvitationID: inv.ID, Actor: o.claims.Recipient, At: inv.DecidedAt})
 	s.message(w, http.StatusOK, lang, "declined", o.partner.Name)

@@ -113,7 +113,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, lang, storeRefusal(err, o.inv, lang))
 		return
 	}
-	s.Logger.Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
+	s.log(r).Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
 		"customer_id", o.inv.CustomerID, "partner_id", o.inv.PartnerID, "ip", acc.IP)
 	s.notify(r, jobs.Event{Kind: jobs.EventInvitationAccepted, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
 		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
