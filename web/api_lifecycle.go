@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -113,6 +114,7 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 	if s.notFoundOrUnavailable(w, r, err, "invitation") {
 		return
 	}
+	s.Metrics.Invitation(metrics.StatusRevoked) // Observability (metrics)
 	s.log(r).Info("invitation revoked", "invitation_id", inv.ID, "partner_id", partner.ID)
 	writeJSON(w, http.StatusOK, toResponse(inv))
 }
@@ -144,6 +146,9 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	inv := res.Invitation
 	log := s.log(r).With("invitation_id", inv.ID, "partner_id", partner.ID)
+	if res.Replaced != "" {
+		s.Metrics.Invitation(metrics.StatusCreated) // Observability (metrics): the replacement
+	}
 	if res.Replaced == "" {
 		err = s.Enqueuer.ResendInvitation(r.Context(), inv.ID, inv.Sends)
 	} else {
