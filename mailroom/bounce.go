@@ -7,6 +7,7 @@ import (
 
 	"github.com/partnerlink/partnerlink/bounces"
 	"github.com/partnerlink/partnerlink/inbox"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -30,6 +31,7 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 	case err != nil:
 		return inbox.Decision{}, err
 	}
+	r.metrics.Invitation(metrics.StatusBounced)
 	// Count the address partnerlink sends to; the report's final recipient may be
 	// where a forward led.
 	email := inv.Email
