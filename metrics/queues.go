@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,6 +11,7 @@ import (
 
 // QueueInspector reads the task queues; *asynq.Inspector is one.
 type QueueInspector interface {
+	Queues() ([]string, error)
 	GetQueueInfo(queue string) (*asynq.QueueInfo, error)
 }
 
@@ -49,12 +51,15 @@ func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	// asynq knows a queue once a task was put in it; GetQueueInfo fails for
+	// one it does not know, with an error that is not asynq.ErrQueueNotFound.
+	known, listErr := c.insp.Queues()
 	for _, q := range c.queues {
-		info, err := c.insp.GetQueueInfo(q)
-		switch {
-		case errors.Is(err, asynq.ErrQueueNotFound): // nothing queued yet
-			info = &asynq.QueueInfo{}
-		case err != nil:
+		info, err := &asynq.QueueInfo{}, listErr // nothing queued yet
+		if err == nil && slices.Contains(known, q) {
+			info, err = c.insp.GetQueueInfo(q)
+		}
+		if err != nil {
 			ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0, q)
 			continue
 		}
