@@ -13,8 +13,11 @@ import (
 // taskLog is log with the task's type and id, which asynq's own logs and
 // `partnerlink queues` name too.
 func taskLog(ctx context.Context, log *slog.Logger, t *asynq.Task) *slog.Logger {
-	id, _ := asynq.GetTaskID(ctx)
-	return log.With("task", t.Type(), "task_id", id)
+	log = log.With("task", t.Type())
+	if id, ok := asynq.GetTaskID(ctx); ok {
+		log = log.With("task_id", id)
+	}
+	return log
 }
 
 // SetMetrics makes the sender count its sends, their latency and the

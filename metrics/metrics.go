@@ -132,13 +132,16 @@ func (m *Metrics) Invitation(status string) {
 }
 
 // Send counts one send attempt with its outcome (one of Outcomes) and how long
-// it took.
+// handing it to SMTP took; took 0 (nothing was handed over: skipped, or refused
+// before sending) counts the attempt but not its latency.
 func (m *Metrics) Send(outcome string, took time.Duration) {
 	if m == nil {
 		return
 	}
 	m.sends.WithLabelValues(outcome).Inc()
-	m.sendSeconds.WithLabelValues(outcome).Observe(took.Seconds())
+	if took > 0 {
+		m.sendSeconds.WithLabelValues(outcome).Observe(took.Seconds())
+	}
 }
 
 // InboxLag records how long after it was written a mail was handled; folder is
