@@ -85,8 +85,9 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	defer cancel()
 	if _, err := s.store.MarkSent(rctx, inv.ID, msg.MessageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s sent: %w", inv.ID, err)
+	} else if err == nil {
+		s.metrics.Invitation(metrics.StatusSent)
 	}
-	s.metrics.Invitation(metrics.StatusSent)
 	log.Info("invitation sent", "message_id", msg.MessageID)
 	return nil
 }
@@ -157,8 +158,9 @@ func (s *Sender) giveUp(ctx context.Context, log *slog.Logger, inv partnerships.
 	defer cancel()
 	if _, err := s.store.MarkFailed(rctx, inv.ID, reason); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s failed: %w", inv.ID, err)
+	} else if err == nil {
+		s.metrics.Invitation(metrics.StatusFailed)
 	}
-	s.metrics.Invitation(metrics.StatusFailed)
 	log.Error("invitation failed", "reason", reason)
 	if errors.Is(cause, asynq.SkipRetry) {
 		return fmt.Errorf("jobs: send invitation %s: %w", inv.ID, cause)

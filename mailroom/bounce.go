@@ -22,6 +22,7 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 	if !rep.Permanent {
 		return processed(log, "delivery delayed (%s %s): %s", rep.Status, rep.Recipient, rep.Diagnostic), nil
 	}
+	wasOpen := r.openBefore(ctx, rep.InvitationID) // Observability (metrics)
 	inv, err := r.store.MarkBounced(ctx, rep.InvitationID, bounceReason(rep))
 	switch {
 	case errors.Is(err, partnerships.ErrNotFound):
@@ -31,7 +32,9 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 	case err != nil:
 		return inbox.Decision{}, err
 	}
-	r.metrics.Invitation(metrics.StatusBounced)
+	if wasOpen {
+		r.metrics.Invitation(metrics.StatusBounced)
+	}
 	// Count the address partnerlink sends to; the report's final recipient may be
 	// where a forward led.
 	email := inv.Email

@@ -2,11 +2,13 @@ package mailroom
 
 import (
 	"bytes"
+	"context"
 	"net/mail"
 	"time"
 
 	"github.com/partnerlink/partnerlink/inbox"
 	"github.com/partnerlink/partnerlink/metrics"
+	"github.com/partnerlink/partnerlink/partnerships"
 )
 
 // SetMetrics makes the router count the invitations it creates and marks
@@ -40,4 +42,16 @@ func lagFolder(folder string) string {
 		return "rejected"
 	}
 	return "processed"
+}
+
+// openBefore reports whether invitation id is open (pending or sent) before a
+// bounce marks it, so that a second report of the same bounce, which
+// MarkBounced takes as success, is not counted twice. It reads Redis only when
+// metrics are on.
+func (r *Router) openBefore(ctx context.Context, id string) bool {
+	if r.metrics == nil {
+		return false
+	}
+	inv, err := r.store.Invitation(ctx, id)
+	return err == nil && (inv.Status == partnerships.StatusPending || inv.Status == partnerships.StatusSent)
 }
