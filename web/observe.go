@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -97,7 +98,21 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request, next func(http.
 		if route == "" {
 			route = "unmatched"
 		}
-		log.Info("http request", "method", r.Method, "route", route, "status", code, "duration_ms", float64(took.Microseconds())/1000)
+		level := slog.LevelInfo
+		if probeRoute(route) { // probes and scrapes every few seconds: debug
+			level = slog.LevelDebug
+		}
+		log.Log(r.Context(), level, "http request", "method", r.Method, "route", route, "status", code, "duration_ms", float64(took.Microseconds())/1000)
 	}()
 	next(sw, r)
+}
+
+// probeRoute reports whether route is a health probe or the metrics scrape.
+func probeRoute(route string) bool {
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		if strings.HasSuffix(route, p) {
+			return true
+		}
+	}
+	return false
 }
