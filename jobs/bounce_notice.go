@@ -102,7 +102,7 @@ func (n *BounceNotifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	log := n.log.With("invitation_id", id, "task", t.Type())
+	log := taskLog(ctx, n.log, t).With("invitation_id", id)
 	inv, err := n.store.Invitation(ctx, id)
 	if err != nil {
 		return fmt.Errorf("jobs: bounce notice of %s: %w", id, permanentIfGone(err))

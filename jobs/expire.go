@@ -8,6 +8,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -30,6 +31,8 @@ type Expirer struct {
 	store  *partnerships.Store
 	notify EventQueue
 	log    *slog.Logger
+
+	metrics *metrics.Metrics // Observability (metrics); nil: not counted
 }
 
 // NewExpirer returns the invitation:expire handler.
@@ -43,10 +46,11 @@ func (x *Expirer) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	log := x.log.With("invitation_id", d.InvitationID)
+	log := taskLog(ctx, x.log, t).With("invitation_id", d.InvitationID)
 	inv, err := x.store.ExpireInvitation(ctx, d.InvitationID)
 	switch {
 	case err == nil:
+		x.metrics.Invitation(metrics.StatusExpired)
 		log.Info("invitation expired")
 	case errors.Is(err, partnerships.ErrNotOpen) && inv.Status == partnerships.StatusExpired:
 		// An earlier attempt expired it; make sure the partner is told.

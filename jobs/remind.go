@@ -42,7 +42,7 @@ func (r *Reminder) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	log := r.log.With("invitation_id", d.InvitationID, "reminder", d.N)
+	log := taskLog(ctx, r.log, t).With("invitation_id", d.InvitationID, "reminder", d.N)
 	inv, err := r.store.RecordReminder(ctx, d.InvitationID, d.N)
 	switch {
 	case err == nil:

@@ -12,6 +12,7 @@ import (
 	"github.com/partnerlink/partnerlink/bounces"
 	"github.com/partnerlink/partnerlink/links"
 	"github.com/partnerlink/partnerlink/mailer"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/templates"
 	"github.com/partnerlink/partnerlink/tokens"
@@ -32,6 +33,8 @@ type Sender struct {
 	links  *links.Builder
 	domain string // of Message-IDs
 	log    *slog.Logger
+
+	metrics *metrics.Metrics // Observability (metrics); nil: not counted
 }
 
 // NewSender returns the invitation:send handler. Message-IDs are built on domain.
@@ -45,7 +48,7 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	log := s.log.With("invitation_id", id, "task", t.Type())
+	log := taskLog(ctx, s.log, t).With("invitation_id", id)
 	inv, err := s.store.Invitation(ctx, id)
 	if errors.Is(err, partnerships.ErrNotFound) {
 		return fmt.Errorf("jobs: send invitation %s: %w: %w", id, err, asynq.SkipRetry)
@@ -54,6 +57,7 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	if inv.Status != partnerships.StatusPending {
 		log.Info("invitation not pending, nothing to send", "status", inv.Status)
+		s.metrics.Send(metrics.OutcomeSkipped, 0)
 		return nil
 	}
 	// deliver: an address suppressed since the invitation was queued (a hard
@@ -61,22 +65,28 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if suppressed, err := s.store.Suppressed(ctx, inv.Email); err != nil {
 		return fmt.Errorf("jobs: send invitation %s: %w", id, err)
 	} else if suppressed {
+		s.metrics.Send(metrics.OutcomeSkipped, 0)
 		return s.giveUp(ctx, log, inv, "not sent: "+inv.Email+" is suppressed (hard bounces or a spam complaint)", partnerships.ErrSuppressed)
 	}
 	msg, err := s.compose(ctx, inv)
 	if errors.Is(err, asynq.SkipRetry) {
 		// It can never be sent as it is: say so on the invitation.
+		s.metrics.Send(metrics.OutcomePermanent, 0)
 		return s.giveUp(ctx, log, inv, err.Error(), err)
 	} else if err != nil {
 		return err
 	}
+	start := time.Now()
 	if err := s.mail.Send(ctx, msg); err != nil {
-		return s.failed(ctx, log, inv, err)
+		return s.failed(ctx, log, inv, err, time.Since(start))
 	}
+	s.metrics.Send(metrics.OutcomeSent, time.Since(start))
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
 	if _, err := s.store.MarkSent(rctx, inv.ID, msg.MessageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s sent: %w", inv.ID, err)
+	} else if err == nil {
+		s.metrics.Invitation(metrics.StatusSent)
 	}
 	log.Info("invitation sent", "message_id", msg.MessageID)
 	return nil
@@ -130,10 +140,11 @@ func (s *Sender) compose(ctx context.Context, inv partnerships.Invitation) (mail
 
 // failed records a permanent failure (or the last temporary one) on the invitation
 // and decides whether asynq retries.
-func (s *Sender) failed(ctx context.Context, log *slog.Logger, inv partnerships.Invitation, sendErr error) error {
+func (s *Sender) failed(ctx context.Context, log *slog.Logger, inv partnerships.Invitation, sendErr error, took time.Duration) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, inTask := asynq.GetMaxRetry(ctx)
 	reason, retry := judgeFailure(sendErr, retried, maxRetry, inTask)
+	s.metrics.Send(sendOutcome(sendErr, retry), took)
 	if retry {
 		log.Warn("temporary send failure, will retry", "attempt", retried+1, "err", sendErr)
 		return fmt.Errorf("jobs: send invitation %s: %w", inv.ID, sendErr)
@@ -147,6 +158,8 @@ func (s *Sender) giveUp(ctx context.Context, log *slog.Logger, inv partnerships.
 	defer cancel()
 	if _, err := s.store.MarkFailed(rctx, inv.ID, reason); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s failed: %w", inv.ID, err)
+	} else if err == nil {
+		s.metrics.Invitation(metrics.StatusFailed)
 	}
 	log.Error("invitation failed", "reason", reason)
 	if errors.Is(cause, asynq.SkipRetry) {

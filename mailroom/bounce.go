@@ -7,6 +7,7 @@ import (
 
 	"github.com/partnerlink/partnerlink/bounces"
 	"github.com/partnerlink/partnerlink/inbox"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -21,6 +22,7 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 	if !rep.Permanent {
 		return processed(log, "delivery delayed (%s %s): %s", rep.Status, rep.Recipient, rep.Diagnostic), nil
 	}
+	wasOpen := r.openBefore(ctx, rep.InvitationID) // Observability (metrics)
 	inv, err := r.store.MarkBounced(ctx, rep.InvitationID, bounceReason(rep))
 	switch {
 	case errors.Is(err, partnerships.ErrNotFound):
@@ -29,6 +31,9 @@ func (r *Router) bounce(ctx context.Context, log *slog.Logger, rep bounces.Repor
 		return processed(log, "hard bounce for invitation %s, which is already %s: nothing changed", rep.InvitationID, inv.Status), nil
 	case err != nil:
 		return inbox.Decision{}, err
+	}
+	if wasOpen {
+		r.metrics.Invitation(metrics.StatusBounced)
 	}
 	// Count the address partnerlink sends to; the report's final recipient may be
 	// where a forward led.

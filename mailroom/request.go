@@ -10,6 +10,7 @@ import (
 
 	"github.com/partnerlink/partnerlink/inbox"
 	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/requests"
 	"github.com/partnerlink/partnerlink/templates"
@@ -63,6 +64,7 @@ func (r *Router) request(ctx context.Context, log *slog.Logger, key string, m *i
 			data.Errors = append(data.Errors, fmt.Sprintf("line %d: %s: %s", req.Line, req.CustomerEmail, explain(err)))
 			continue
 		}
+		r.metrics.Invitation(metrics.StatusCreated)
 		if err := queued(r.enq.SendInvitation(ctx, inv.ID)); err != nil {
 			return inbox.Decision{}, err
 		}

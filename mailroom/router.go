@@ -10,6 +10,7 @@ import (
 	"github.com/partnerlink/partnerlink/bounces"
 	"github.com/partnerlink/partnerlink/inbox"
 	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -31,6 +32,8 @@ type Router struct {
 	store *partnerships.Store
 	enq   *jobs.Enqueuer
 	log   *slog.Logger
+
+	metrics *metrics.Metrics // Observability (metrics); nil: not counted
 }
 
 // New returns the router.
@@ -42,6 +45,14 @@ func New(cfg Config, store *partnerships.Store, enq *jobs.Enqueuer, log *slog.Lo
 // message stays in the inbox and comes again with the same key; every effect is
 // keyed by it, so acting twice changes nothing.
 func (r *Router) Handle(ctx context.Context, key string, m *inbox.Message) (inbox.Decision, error) {
+	d, err := r.handle(ctx, key, m)
+	if err == nil {
+		r.observeLag(m, d)
+	}
+	return d, err
+}
+
+func (r *Router) handle(ctx context.Context, key string, m *inbox.Message) (inbox.Decision, error) {
 	log := r.log.With("mail", key)
 	rep, err := bounces.Parse(m.Raw)
 	if err != nil {

@@ -3,6 +3,7 @@ package pace
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -50,6 +51,15 @@ func (p *Pacer) Metrics() Metrics {
 // and retrying (which includes the ones deferred by the pace). It is shared by
 // all workers.
 func Backlog(insp *asynq.Inspector, queue string) (int, error) {
+	// A queue asynq does not know yet (nothing was ever queued) has no backlog;
+	// GetQueueInfo fails for it with an error that is not ErrQueueNotFound.
+	known, err := insp.Queues()
+	if err != nil {
+		return 0, err
+	}
+	if !slices.Contains(known, queue) {
+		return 0, nil
+	}
 	info, err := insp.GetQueueInfo(queue)
 	if errors.Is(err, asynq.ErrQueueNotFound) {
 		return 0, nil

@@ -36,7 +36,7 @@ func (s *Server) operatorOnly(h http.HandlerFunc) http.HandlerFunc {
 		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		digest := sha256.Sum256([]byte(strings.TrimSpace(key)))
 		if !ok || subtle.ConstantTimeCompare(digest[:], s.operatorKeyDigest[:]) != 1 {
-			s.Logger.Warn("operator api: bad or missing operator key", "ip", clientIP(r), "path", r.URL.Path)
+			s.log(r).Warn("operator api: bad or missing operator key", "ip", clientIP(r), "path", r.URL.Path)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="partnerlink-operator"`)
 			writeError(w, http.StatusUnauthorized, "missing or unknown operator key: send Authorization: Bearer <operator key>", nil)
 			return
@@ -133,7 +133,7 @@ func (s *Server) adminCreateCustomer(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	s.Logger.Info("operator api: customer created", "customer_id", c.ID, "ip", clientIP(r))
+	s.log(r).Info("operator api: customer created", "customer_id", c.ID, "ip", clientIP(r))
 	writeJSON(w, http.StatusCreated, c)
 }
 
@@ -226,7 +226,7 @@ func (s *Server) adminCreatePartner(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	s.Logger.Info("operator api: partner created", "partner_id", p.ID, "ip", clientIP(r))
+	s.log(r).Info("operator api: partner created", "partner_id", p.ID, "ip", clientIP(r))
 	writeJSON(w, http.StatusCreated, adminPartnerResponse{ID: p.ID, Name: p.Name, ContactEmail: p.ContactEmail, CreatedAt: p.CreatedAt, APIKey: key})
 }
 
@@ -268,6 +268,6 @@ func (s *Server) adminUpdatePartner(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	s.Logger.Info("operator api: partner profile updated", "partner_id", p.PartnerID, "ip", clientIP(r))
+	s.log(r).Info("operator api: partner profile updated", "partner_id", p.PartnerID, "ip", clientIP(r))
 	writeJSON(w, http.StatusOK, adminProfileResponse{PartnerProfile: p, WebhookSecret: generated})
 }

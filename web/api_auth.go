@@ -23,7 +23,7 @@ func (s *Server) partnerOnly(h http.HandlerFunc) http.HandlerFunc {
 		}
 		p, err := s.Store.PartnerByAPIKey(r.Context(), strings.TrimSpace(key))
 		if errors.Is(err, partnerships.ErrNotFound) {
-			s.Logger.Warn("api: unknown API key", "ip", clientIP(r))
+			s.log(r).Warn("api: unknown API key", "ip", clientIP(r))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="partnerlink", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "unknown API key", nil)
 			return
@@ -43,6 +43,6 @@ func partnerFrom(ctx context.Context) partnerships.Partner {
 }
 
 func (s *Server) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	s.Logger.Error("store unavailable", "path", r.URL.Path, "err", err)
+	s.log(r).Error("store unavailable", "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusServiceUnavailable, "partnerlink cannot reach its database right now; try again shortly", nil)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/templates"
 )
@@ -104,7 +105,8 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		s.storeUnavailable(w, r, err)
 		return
 	}
-	log := s.Logger.With("invitation_id", inv.ID, "partner_id", partner.ID)
+	s.Metrics.Invitation(metrics.StatusCreated) // Observability (metrics)
+	log := s.log(r).With("invitation_id", inv.ID, "partner_id", partner.ID)
 	if err := s.Enqueuer.SendInvitation(r.Context(), inv.ID); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		// The invitation stays pending; the partner can see it and retry.
 		log.Error("invitation stored but its send could not be queued", "err", err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -113,7 +114,8 @@ func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {
 	if s.notFoundOrUnavailable(w, r, err, "invitation") {
 		return
 	}
-	s.Logger.Info("invitation revoked", "invitation_id", inv.ID, "partner_id", partner.ID)
+	s.Metrics.Invitation(metrics.StatusRevoked) // Observability (metrics)
+	s.log(r).Info("invitation revoked", "invitation_id", inv.ID, "partner_id", partner.ID)
 	writeJSON(w, http.StatusOK, toResponse(inv))
 }
 
@@ -143,7 +145,10 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inv := res.Invitation
-	log := s.Logger.With("invitation_id", inv.ID, "partner_id", partner.ID)
+	log := s.log(r).With("invitation_id", inv.ID, "partner_id", partner.ID)
+	if res.Replaced != "" {
+		s.Metrics.Invitation(metrics.StatusCreated) // Observability (metrics): the replacement
+	}
 	if res.Replaced == "" {
 		err = s.Enqueuer.ResendInvitation(r.Context(), inv.ID, inv.Sends)
 	} else {

@@ -144,7 +144,7 @@ func (s *Server) endRelationship(w http.ResponseWriter, r *http.Request) {
 	if s.notFoundOrUnavailable(w, r, err, "relationship") {
 		return
 	}
-	log := s.Logger.With("customer_id", rel.CustomerID, "partner_id", partner.ID)
+	log := s.log(r).With("customer_id", rel.CustomerID, "partner_id", partner.ID)
 	ev := jobs.Event{
 		Kind: jobs.EventRelationshipEnded, PartnerID: partner.ID, CustomerID: rel.CustomerID,
 		Actor: partner.ID, At: at,

@@ -106,7 +106,7 @@ func (s *Server) contactPartners(w http.ResponseWriter, r *http.Request) {
 	lang := localeFor("", r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxContactBody)
 	if !s.checkCSRF(r) {
-		s.Logger.Warn("directory contact: CSRF check failed", "ip", clientIP(r))
+		s.log(r).Warn("directory contact: CSRF check failed", "ip", clientIP(r))
 		s.message(w, http.StatusForbidden, lang, "directory.csrf")
 		return
 	}
@@ -143,9 +143,9 @@ func (s *Server) contactPartners(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.Enqueuer.SendLead(r.Context(), lead.ID); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
-		s.Logger.Error("lead stored but not queued", "lead_id", lead.ID, "err", err)
+		s.log(r).Error("lead stored but not queued", "lead_id", lead.ID, "err", err)
 	}
-	s.Logger.Info("directory lead", "lead_id", lead.ID, "partners", len(lead.PartnerIDs), "ip", clientIP(r))
+	s.log(r).Info("directory lead", "lead_id", lead.ID, "partners", len(lead.PartnerIDs), "ip", clientIP(r))
 	s.message(w, http.StatusOK, lang, "directory.sent", strconv.Itoa(len(lead.PartnerIDs)))
 }
 
@@ -177,12 +177,12 @@ func (s *Server) allowContact(w http.ResponseWriter, r *http.Request, lang, send
 		}
 		res, err := lim.Allow(r.Context(), c.subject)
 		if err != nil {
-			s.Logger.Warn("directory contact rate limit not applied", "by", c.name, "err", err)
+			s.log(r).Warn("directory contact rate limit not applied", "by", c.name, "err", err)
 			continue
 		}
 		if !res.Allowed {
 			secs := retryAfter(w, res.RetryAfter)
-			s.Logger.Warn("directory contact rate limit exceeded", "by", c.name, "ip", ip, "retry_after_s", secs)
+			s.log(r).Warn("directory contact rate limit exceeded", "by", c.name, "ip", ip, "retry_after_s", secs)
 			s.message(w, http.StatusTooManyRequests, lang, "ratelimited", strconv.Itoa(secs))
 			return false
 		}

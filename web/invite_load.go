@@ -84,7 +84,7 @@ func (s *Server) openForPost(w http.ResponseWriter, r *http.Request, action stri
 		return o, lang, false
 	}
 	if !s.checkCSRF(r) {
-		s.Logger.Warn(action+" refused: CSRF check failed", "invitation_id", o.inv.ID, "ip", clientIP(r))
+		s.log(r).Warn(action+" refused: CSRF check failed", "invitation_id", o.inv.ID, "ip", clientIP(r))
 		s.message(w, http.StatusForbidden, lang, "csrf")
 		return o, lang, false
 	}
@@ -145,9 +145,9 @@ func unavailable(err error) *refusal {
 
 // refuse logs the refusal and shows its page in lang.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, lang string, rf *refusal) {
-	level := s.Logger.Warn
+	level := s.log(r).Warn
 	if rf.status == http.StatusServiceUnavailable {
-		level = s.Logger.Error
+		level = s.log(r).Error
 	}
 	level("invitation link refused", "reason", rf.logReason, "status", rf.status, "ip", clientIP(r))
 	s.message(w, rf.status, lang, rf.key, rf.args...)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/partnerlink/partnerlink/agreements"
 	"github.com/partnerlink/partnerlink/jobs"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -113,7 +114,8 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, lang, storeRefusal(err, o.inv, lang))
 		return
 	}
-	s.Logger.Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
+	s.Metrics.Invitation(metrics.StatusAccepted) // Observability (metrics)
+	s.log(r).Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
 		"customer_id", o.inv.CustomerID, "partner_id", o.inv.PartnerID, "ip", acc.IP)
 	s.notify(r, jobs.Event{Kind: jobs.EventInvitationAccepted, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
 		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})

@@ -90,7 +90,7 @@ func (s *Server) linkTarget(w http.ResponseWriter, r *http.Request, lang string)
 		}
 	}
 	if err != nil {
-		s.Logger.Warn("agreement link refused", "reason", err.Error(), "ip", clientIP(r))
+		s.log(r).Warn("agreement link refused", "reason", err.Error(), "ip", clientIP(r))
 		status := http.StatusBadRequest
 		if errors.Is(err, tokens.ErrExpired) {
 			status = http.StatusGone
@@ -178,7 +178,7 @@ func (s *Server) signAgreement(w http.ResponseWriter, r *http.Request, lang stri
 		s.refuse(w, r, lang, unavailable(err))
 		return
 	}
-	s.Logger.Info("customer agreement signed", "customer_id", t.customerID, "partner_id", t.partnerID, "acceptance_id", acc.ID, "ip", acc.IP)
+	s.log(r).Info("customer agreement signed", "customer_id", t.customerID, "partner_id", t.partnerID, "acceptance_id", acc.ID, "ip", acc.IP)
 	s.notify(r, jobs.Event{Kind: jobs.EventAgreementSigned, PartnerID: t.partnerID, CustomerID: t.customerID,
 		AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
 	if t.fromLink {
@@ -247,12 +247,12 @@ func (s *Server) requestAgreement(w http.ResponseWriter, r *http.Request) {
 		p := jobs.AgreementRequestPayload{Email: a.Email, CustomerID: customerID, PartnerID: partner.ID, Version: doc.Version, Locale: body.Locale,
 			Token: jobs.LinkToken{ID: tokens.NewID(), IssuedAt: now, ExpiresAt: expires}}
 		if err := s.Enqueuer.SendAgreementRequest(r.Context(), p); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
-			s.Logger.Error("agreement request not queued", "customer_id", customerID, "partner_id", partner.ID, "err", err)
+			s.log(r).Error("agreement request not queued", "customer_id", customerID, "partner_id", partner.ID, "err", err)
 			writeError(w, http.StatusServiceUnavailable, "partnerlink could not queue the emails; try again shortly", nil)
 			return
 		}
 	}
-	s.Logger.Info("agreement requested", "customer_id", customerID, "partner_id", partner.ID, "admins", len(admins))
+	s.log(r).Info("agreement requested", "customer_id", customerID, "partner_id", partner.ID, "admins", len(admins))
 	writeJSON(w, http.StatusAccepted, agreementRequestResponse{CustomerID: customerID, PartnerID: partner.ID,
 		AgreementVersion: doc.Version, Recipients: len(admins), ExpiresAt: expires})
 }

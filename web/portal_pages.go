@@ -187,7 +187,7 @@ func (s *Server) portalInvitations(w http.ResponseWriter, r *http.Request, sess 
 		token, _, err := s.Tokens.Issue(tokens.Claims{ID: inv.TokenID, Purpose: tokens.PurposeInvite, Subject: inv.ID,
 			Recipient: inv.Email, IssuedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt})
 		if err != nil {
-			s.Logger.Error("portal: rebuild invitation link", "invitation_id", inv.ID, "err", err)
+			s.log(r).Error("portal: rebuild invitation link", "invitation_id", inv.ID, "err", err)
 			continue
 		}
 		row := invitationRow{PartnerName: inv.PartnerID, TypeLabel: s.Templates.TypeLabel(lang, inv.Type), SentTo: inv.Email,

@@ -71,7 +71,7 @@ func (s *Server) removeRoles(w http.ResponseWriter, r *http.Request, sess partne
 	for i, role := range removed {
 		names[i] = string(role)
 	}
-	s.Logger.Info("partner roles removed", "customer_id", sess.CustomerID, "partner_id", partnerID, "roles", names, "ip", clientIP(r))
+	s.log(r).Info("partner roles removed", "customer_id", sess.CustomerID, "partner_id", partnerID, "roles", names, "ip", clientIP(r))
 	s.notify(r, jobs.Event{Kind: jobs.EventRolesRemoved, PartnerID: partnerID, CustomerID: sess.CustomerID,
 		Actor: sess.Email, At: rel.UpdatedAt, Detail: strings.Join(names, ",")})
 	http.Redirect(w, r, s.Links.Path("portal", "partners", partnerID)+"?done=roles-removed", http.StatusSeeOther)
@@ -81,6 +81,6 @@ func (s *Server) removeRoles(w http.ResponseWriter, r *http.Request, sess partne
 // change is done, and the same event queued twice is told once.
 func (s *Server) notify(r *http.Request, ev jobs.Event) {
 	if err := s.Enqueuer.Notify(r.Context(), ev); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
-		s.Logger.Error("notification not queued", "kind", ev.Kind, "customer_id", ev.CustomerID, "partner_id", ev.PartnerID, "err", err)
+		s.log(r).Error("notification not queued", "kind", ev.Kind, "customer_id", ev.CustomerID, "partner_id", ev.PartnerID, "err", err)
 	}
 }

@@ -35,7 +35,7 @@ func (s *Server) clearSession(w http.ResponseWriter) {
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, email string) bool {
 	sess, err := s.Store.StartSession(r.Context(), partnerships.StartSessionInput{Email: email})
 	if err != nil {
-		s.Logger.Warn("portal session not started", "err", err, "ip", clientIP(r))
+		s.log(r).Warn("portal session not started", "err", err, "ip", clientIP(r))
 		return false
 	}
 	s.setSession(w, sess)
@@ -97,7 +97,7 @@ func (s *Server) currentSession(ctx context.Context, r *http.Request) (partnersh
 func (s *Server) portalPost(w http.ResponseWriter, r *http.Request, lang, action string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if !s.checkCSRF(r) {
-		s.Logger.Warn(action+" refused: CSRF check failed", "ip", clientIP(r))
+		s.log(r).Warn(action+" refused: CSRF check failed", "ip", clientIP(r))
 		s.message(w, http.StatusForbidden, lang, "portal_csrf")
 		return false
 	}

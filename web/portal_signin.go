@@ -49,15 +49,15 @@ func (s *Server) requestSignIn(w http.ResponseWriter, r *http.Request) {
 			Token: jobs.LinkToken{ID: tokens.NewID(), IssuedAt: now, ExpiresAt: now.Add(SignInTTL)}}
 		switch err := s.Enqueuer.SendSignInLink(r.Context(), p); {
 		case errors.Is(err, jobs.ErrAlreadyQueued):
-			s.Logger.Info("sign-in link not sent: one was sent this minute", "customer_id", u.CustomerID, "ip", clientIP(r))
+			s.log(r).Info("sign-in link not sent: one was sent this minute", "customer_id", u.CustomerID, "ip", clientIP(r))
 		case err != nil:
 			s.refuse(w, r, lang, unavailable(err))
 			return
 		default:
-			s.Logger.Info("sign-in link queued", "customer_id", u.CustomerID, "ip", clientIP(r))
+			s.log(r).Info("sign-in link queued", "customer_id", u.CustomerID, "ip", clientIP(r))
 		}
 	case err == nil, errors.Is(err, partnerships.ErrUnknownRecipient), errors.Is(err, partnerships.ErrInvalidInput):
-		s.Logger.Info("sign-in link not sent: not an administrator", "ip", clientIP(r))
+		s.log(r).Info("sign-in link not sent: not an administrator", "ip", clientIP(r))
 	default:
 		s.refuse(w, r, lang, unavailable(err))
 		return
@@ -116,7 +116,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSession(w, sess)
-	s.Logger.Info("portal session started", "customer_id", sess.CustomerID, "ip", clientIP(r))
+	s.log(r).Info("portal session started", "customer_id", sess.CustomerID, "ip", clientIP(r))
 	http.Redirect(w, r, s.Links.Path("portal"), http.StatusSeeOther)
 }
 
@@ -126,7 +126,7 @@ func (s *Server) signInClaims(w http.ResponseWriter, r *http.Request, lang strin
 		err = tokens.ErrWrongRecipient
 	}
 	if err != nil {
-		s.Logger.Warn("sign-in link refused", "reason", err.Error(), "ip", clientIP(r))
+		s.log(r).Warn("sign-in link refused", "reason", err.Error(), "ip", clientIP(r))
 		status := http.StatusBadRequest
 		if errors.Is(err, tokens.ErrExpired) {
 			status = http.StatusGone

@@ -16,14 +16,14 @@ import (
 func (s *Server) allowPartner(w http.ResponseWriter, r *http.Request, p partnerships.Partner) bool {
 	res, err := s.apiLimiter.Allow(r.Context(), p.ID)
 	if err != nil {
-		s.Logger.Warn("api rate limit not applied", "partner_id", p.ID, "err", err)
+		s.log(r).Warn("api rate limit not applied", "partner_id", p.ID, "err", err)
 		return true
 	}
 	if res.Allowed {
 		return true
 	}
 	secs := retryAfter(w, res.RetryAfter)
-	s.Logger.Warn("api rate limit exceeded", "partner_id", p.ID, "ip", clientIP(r), "retry_after_s", secs)
+	s.log(r).Warn("api rate limit exceeded", "partner_id", p.ID, "ip", clientIP(r), "retry_after_s", secs)
 	writeError(w, http.StatusTooManyRequests,
 		fmt.Sprintf("rate limit exceeded: this API key's partner sent too many requests; try again in %d s", secs), nil)
 	return false
@@ -37,10 +37,10 @@ func (s *Server) linkLimited(kind string, h http.HandlerFunc) http.HandlerFunc {
 		ip := clientIP(r)
 		res, err := s.linkLimiter.Allow(r.Context(), ip)
 		if err != nil {
-			s.Logger.Warn("invitation link rate limit not applied", "ip", ip, "kind", kind, "err", err)
+			s.log(r).Warn("invitation link rate limit not applied", "ip", ip, "kind", kind, "err", err)
 		} else if !res.Allowed {
 			secs := retryAfter(w, res.RetryAfter)
-			s.Logger.Warn("invitation link rate limit exceeded", "ip", ip, "kind", kind, "retry_after_s", secs)
+			s.log(r).Warn("invitation link rate limit exceeded", "ip", ip, "kind", kind, "retry_after_s", secs)
 			s.message(w, http.StatusTooManyRequests, localeFor("", r), "ratelimited", strconv.Itoa(secs))
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/partnerlink/partnerlink/agreements"
 	"github.com/partnerlink/partnerlink/jobs"
 	"github.com/partnerlink/partnerlink/links"
+	"github.com/partnerlink/partnerlink/metrics"
 	"github.com/partnerlink/partnerlink/partnerships"
 	"github.com/partnerlink/partnerlink/ratelimit"
 	"github.com/partnerlink/partnerlink/templates"
@@ -45,6 +46,13 @@ type Deps struct {
 	Enqueuer   Enqueuer
 	Logger     *slog.Logger
 	RDB        redis.UniversalClient // where the rate limiters keep their counts
+
+	// Observability (metrics): the collectors requests are counted in (nil: none),
+	// the /metrics handler (nil: no /metrics route) and the SMTP check of /readyz
+	// (nil: skipped, and /readyz says so).
+	Metrics        *metrics.Metrics
+	MetricsHandler http.Handler
+	SMTPCheck      func(context.Context) error
 }
 
 // Config tunes the server.
@@ -73,6 +81,8 @@ type Server struct {
 	contactIPLimiter, contactSenderLimiter *ratelimit.Limiter
 	operatorKeyDigest                      [32]byte
 	operatorKeySet                         bool
+
+	ready *readiness // Observability (metrics): the cached /readyz result
 }
 
 // New returns the server. It fails when a dependency is missing or the embedded
@@ -140,10 +150,17 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST "+p+"/reminders/stop/{token}", s.linkLimited("stop_reminders", s.stopReminders))
 	// Find a partner and the operator API (directory).
 	s.directoryRoutes(p)
+	// Observability (metrics): /readyz, and /metrics when the process exports them.
+	s.observabilityRoutes(p)
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.observe(w, r, s.serve)
+}
+
+// serve sets the security headers and serves r through the mux.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -152,7 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
+			s.log(r).Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", v)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	}()
@@ -163,7 +180,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {
-		s.Logger.Warn("health check: redis unreachable", "err", err)
+		s.log(r).Warn("health check: redis unreachable", "err", err)
 		http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
 		return
 	}

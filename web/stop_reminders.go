@@ -77,6 +77,6 @@ func (s *Server) stopReminders(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, lang, storeRefusal(err, inv, lang))
 		return
 	}
-	s.Logger.Info("reminders stopped", "invitation_id", inv.ID, "customer_id", inv.CustomerID, "ip", clientIP(r))
+	s.log(r).Info("reminders stopped", "invitation_id", inv.ID, "customer_id", inv.CustomerID, "ip", clientIP(r))
 	s.message(w, http.StatusOK, lang, "stopped", partner.Name)
 }

@@ -43,6 +43,7 @@ type config struct {
 	SendRateMinute int    // messages per minute over all workers; 0: unlimited
 	SendRateDomain int    // messages per minute to one recipient domain; 0: unlimited
 	OperatorKey    string // the operator API's key (directory); "": the operator API is off
+	MetricsAddr    string // Observability (metrics): /metrics and /healthz of worker, scheduler, inbox; "": off
 }
 
 // configError is a setting that is missing or wrong; the process exits with 2.
@@ -89,6 +90,8 @@ var settings = map[string]setting{
 	"send-rate-domain": {"send-rate-domain", "PARTNERLINK_SEND_RATE_DOMAIN", "0", "messages per minute to any one recipient domain (0 to 100000; 0: unlimited)"},
 	// Directory: the operator API.
 	"operator-key": {"operator-key", "PARTNERLINK_OPERATOR_KEY", "", "key of the operator API /api/v1/admin/… (at least 16 characters; empty: the operator API is off)"},
+	// Observability (metrics).
+	"metrics-addr": {"metrics-addr", "PARTNERLINK_METRICS_ADDR", "", "address to serve Prometheus /metrics and /healthz on, e.g. 127.0.0.1:9090 (empty: off)"},
 }
 
 // flags parses one subcommand's flags: the named settings plus any the command adds.
@@ -190,6 +193,9 @@ func (f *flags) parse(args []string, required ...string) (config, error) {
 	if err := f.parseSchedule(); err != nil {
 		return config{}, err
 	}
+	if err := f.parseMetricsAddr(); err != nil { // Observability (metrics)
+		return config{}, err
+	}
 	return f.cfg, nil
 }
 
@@ -218,6 +224,7 @@ func (f *flags) target(n string) *string {
 		"dkim-key": &f.cfg.DKIMKey, "dkim-selector": &f.cfg.DKIMSelector, "dkim-domain": &f.cfg.DKIMDomain,
 		"send-rate": &f.sendRate[0], "send-rate-minute": &f.sendRate[1], "send-rate-domain": &f.sendRate[2],
 		"operator-key": &f.cfg.OperatorKey,
+		"metrics-addr": &f.cfg.MetricsAddr, // Observability (metrics)
 	}[n]
 }
 

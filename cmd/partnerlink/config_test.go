@@ -23,20 +23,23 @@ func testKeys(t testing.TB) string {
 // the first step that needs a peer: reaching Redis on redisURL.
 func goodArgs(cmd, redisURL, keys string) []string {
 	if cmd == "scheduler" { // Scheduler (sched)
-		return []string{"--redis-url", redisURL, "--log-format", "json", "--log-level", "warn", "--sweep-interval", "30s"}
+		return []string{"--redis-url", redisURL, "--log-format", "json", "--log-level", "warn", "--sweep-interval", "30s",
+			"--metrics-addr", "127.0.0.1:0"} // Observability (metrics)
 	}
 	args := []string{"--redis-url", redisURL, "--base-url", "https://partners.example.com", "--token-keys", keys,
 		"--log-format", "json", "--log-level", "warn"}
 	switch cmd {
 	case "serve":
 		args = append(args, "--invite-ttl", "2160h", "--http-addr", "127.0.0.1:0", "--api-rate", "100000", "--link-rate", "0",
-			"--reminders", "72h,24h", "--operator-key", "op_0123456789abcdef")
+			"--reminders", "72h,24h", "--operator-key", "op_0123456789abcdef",
+			"--smtp-url", "smtp://127.0.0.1:2525?tls=none") // Observability (metrics): /readyz
 	case "worker":
 		args = append(args, "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--concurrency", "3", "--smtp-conns", "2",
 			"--mail-from", "partnerlink <noreply@partners.example.com>")
 		// Deliverability (deliver): no DKIM key, a pace.
 		args = append(args, "--dkim-key", "", "--dkim-selector", "", "--dkim-domain", "",
 			"--send-rate", "10", "--send-rate-minute", "600", "--send-rate-domain", "60")
+		args = append(args, "--metrics-addr", "127.0.0.1:0") // Observability (metrics)
 	}
 	return args
 }
@@ -208,6 +211,8 @@ func TestFlagsWinOverEnv(t *testing.T) {
 		"PARTNERLINK_SEND_RATE_MINUTE": "-1",
 		"PARTNERLINK_SEND_RATE_DOMAIN": "1.5",
 		"PARTNERLINK_OPERATOR_KEY":     "short",
+		// Observability (metrics).
+		"PARTNERLINK_METRICS_ADDR": "nowhere",
 	}
 	if len(bad) != len(settings) {
 		t.Fatalf("the test sets %d variables, there are %d settings", len(bad), len(settings))

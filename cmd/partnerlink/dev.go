@@ -141,14 +141,20 @@ func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, 
 	store := partnerships.NewStore(d.rdb, partnerships.WithoutScriptFlags(), partnerships.WithReminders(cfg.Reminders))
 	d.client = asynq.NewClient(connOpt)
 	enq := jobs.NewEnqueuer(d.client)
+	obs, err := devObservability(ctx, connOpt) // Observability (metrics)
+	if err != nil {
+		return nil, err
+	}
 	app, err := web.New(webConfig(cfg), web.Deps{
 		Store: store, Tokens: ring, Agreements: lib, Templates: tpl, Links: lb, Enqueuer: enq, Logger: log, RDB: d.rdb,
+		Metrics: obs.metrics, MetricsHandler: obs.handler,
 	})
 	if err != nil {
 		return nil, err
 	}
 	sender, routes := mailJobs(store, tpl, d.mail, ring, lb, devDomain, log)
 	routes = append(routes, dueJobs(store, tpl, d.mail, ring, lb, devDomain, enq, log)...) // Scheduler (sched)
+	observeJobs(obs.metrics, sender, routes)                                               // Observability (metrics)
 	d.worker = jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 10}, log)
 	if err := d.worker.Start(jobs.NewMux(sender, routes...)); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

@@ -19,7 +19,8 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f := newFlags("inbox", "Reads partnerlink's mailbox over IMAP: partners' requests for invitations and\n"+
 		"bounces of invitations sent. Each message is handled once and moved to Processed or Rejected.", stdout,
 		"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level",
-		"reminders") // Scheduler (sched)
+		"reminders",    // Scheduler (sched)
+		"metrics-addr") // Observability (metrics)
 	once := f.fs.Bool("once", false, "handle what is in the mailbox now, then exit")
 	cfg, err := f.parse(args, "redis-url", "imap-url", "inbox-address")
 	if err != nil {
@@ -45,6 +46,11 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	w, err := inbox.NewWatcher(ic, rdb, router, log.With("component", "inbox"))
 	if err != nil {
 		return err
+	}
+	if !*once { // Observability (metrics)
+		if err := observeProcess(ctx, cfg.MetricsAddr, router.SetMetrics, connOpt, rdb, log); err != nil {
+			return err
+		}
 	}
 	if *once {
 		stats, err := w.Pass(ctx)

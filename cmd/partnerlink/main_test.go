@@ -118,8 +118,8 @@ func TestUnknownCommand(t *testing.T) {
 // settings) must show their PARTNERLINK_* variable in --help.
 var commandFlags = map[string][]string{
 	"dev":                {"http-addr", "smtp-addr", "imap-addr", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders", "operator-key"},
-	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders", "operator-key"},
-	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level", "dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain"},
+	"serve":              {"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level", "reminders", "operator-key", "smtp-url"},
+	"worker":             {"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level", "dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain", "metrics-addr"},
 	"partners add":       {"redis-url", "name", "email"},
 	"partners list":      {"redis-url"},
 	"customers add":      {"redis-url", "name", "domain", "admin-email", "admin-name", "admin-role"},
@@ -127,12 +127,12 @@ var commandFlags = map[string][]string{
 	"customers list":     {"redis-url"},
 	"keys generate":      {"id"},
 	"preview":            {"kind", "type", "locale", "part"},
-	"inbox":              {"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level", "once", "reminders"},
+	"inbox":              {"redis-url", "imap-url", "inbox-address", "trusted-authserv", "invite-ttl", "log-format", "log-level", "once", "reminders", "metrics-addr"},
 	"dev-mail":           {"imap-addr", "file", "from", "to", "subject", "body"},
 	"queues":             {"redis-url", "failed"},
 	"health":             {"url", "timeout"},
 	// Scheduler (sched).
-	"scheduler": {"redis-url", "sweep-interval", "log-format", "log-level"},
+	"scheduler": {"redis-url", "sweep-interval", "log-format", "log-level", "metrics-addr"},
 	// Deliverability (deliver).
 	"keys dkim":         {"type"},
 	"dns":               {"dkim-key", "dkim-selector", "dkim-domain", "mail-from"},

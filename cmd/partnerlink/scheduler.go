@@ -17,7 +17,8 @@ import (
 func runScheduler(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("scheduler", "Queues due reminders, invitation expiries and the notices and ends of time-bound\n"+
 		"relationships (workers send them). Run one or more: one acts at a time.", stdout,
-		"redis-url", "sweep-interval", "log-format", "log-level")
+		"redis-url", "sweep-interval", "log-format", "log-level",
+		"metrics-addr") // Observability (metrics)
 	cfg, err := f.parse(args, "redis-url")
 	if err != nil {
 		return err
@@ -32,6 +33,9 @@ func runScheduler(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer client.Close()
 	s := jobs.NewScheduler(partnerships.NewStore(rdb), rdb, jobs.NewEnqueuer(client),
 		jobs.SchedulerConfig{Interval: cfg.SweepInterval}, log.With("component", "scheduler"))
+	if err := observeProcess(ctx, cfg.MetricsAddr, nil, connOpt, rdb, log); err != nil { // Observability (metrics)
+		return err
+	}
 	log.Info("scheduler started", "sweep_interval", cfg.SweepInterval)
 	return s.Run(ctx)
 }

@@ -21,7 +21,8 @@ import (
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("serve", "Serves the partner API and the customer pages.", stdout,
 		"redis-url", "http-addr", "base-url", "token-keys", "agreements-dir", "invite-ttl", "api-rate", "link-rate", "log-format", "log-level",
-		"reminders", "operator-key")
+		"reminders", "operator-key",
+		"smtp-url") // Observability (metrics): only for /readyz
 	cfg, err := f.parse(args, "redis-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -43,6 +44,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	smtpCheck, err := readySMTP(cfg, lb, log) // Observability (metrics)
+	if err != nil {
+		return err
+	}
 	rdb, connOpt, err := openRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
@@ -50,9 +55,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer rdb.Close()
 	client := asynq.NewClient(connOpt)
 	defer client.Close()
+	obs, err := serveObservability(connOpt, smtpCheck) // Observability (metrics)
+	if err != nil {
+		return err
+	}
+	defer obs.close()
 	srv, err := web.New(webConfig(cfg), web.Deps{
 		Store: partnerships.NewStore(rdb, partnerships.WithReminders(cfg.Reminders)), Tokens: ring, Agreements: lib, Templates: tpl,
 		Links: lb, Enqueuer: jobs.NewEnqueuer(client), Logger: log, RDB: rdb,
+		Metrics: obs.metrics, MetricsHandler: obs.handler, SMTPCheck: obs.smtpCheck,
 	})
 	if err != nil {
 		return err

@@ -21,7 +21,8 @@ import (
 func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("worker", "Sends invitation emails from the queue.", stdout,
 		"redis-url", "smtp-url", "mail-from", "base-url", "token-keys", "concurrency", "smtp-conns", "log-format", "log-level",
-		"dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain")
+		"dkim-key", "dkim-selector", "dkim-domain", "send-rate", "send-rate-minute", "send-rate-domain",
+		"metrics-addr") // Observability (metrics)
 	cfg, err := f.parse(args, "redis-url", "smtp-url", "base-url", "token-keys")
 	if err != nil {
 		return err
@@ -69,6 +70,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	client := asynq.NewClient(connOpt) // the expiry and relationship tasks tell partners and customers
 	defer client.Close()
 	routes = append(routes, dueJobs(store, tpl, pacer, ring, lb, messageIDDomain(mc.From), jobs.NewEnqueuer(client), log)...)
+	if err := observeWorker(ctx, cfg.MetricsAddr, sender, routes, pacer, insp, rdb, log); err != nil { // Observability (metrics)
+		return err
+	}
 	log.Info("worker started", "smtp", fmt.Sprintf("%s:%d", mc.Host, mc.Port), "concurrency", cfg.Concurrency, "smtp_connections", cfg.SMTPConns,
 		"dkim", dkimSummary(mc.DKIM), "send_rate", cfg.SendRate, "send_rate_minute", cfg.SendRateMinute, "send_rate_domain", cfg.SendRateDomain)
 	return runQueue(ctx, connOpt, jobs.ServerConfig{Concurrency: cfg.Concurrency}, sender, routes, log)
