@@ -144,7 +144,7 @@ var english = dictionary{
 	"remove.yes":                     "Yes",
 	"remove.no":                      "No",
 	"sign.title":                     "Accept the customer agreement",
-	"sign.lead":                      "%s works with %s. Read the customer agreement, tick the box and press Accept.",
+	"sign.lead":                      "To work with %[1]s, %[2]s needs to accept the current customer agreement: read it, tick the box and press Accept.",
 	"sign.accept":                    "Accept",
 	"sign.not_admin":                 "Only a global administrator or billing administrator of your organisation can accept the customer agreement.",
 	"review.tick_box_alone":          "Tick the box to confirm you have read the customer agreement, then press Accept.",
