@@ -83,6 +83,16 @@ func (w *walker) shot(name string) {
 	w.t.Helper()
 	w.shots++
 	testbrowser.Screenshot(w.t, w.ctx, fmt.Sprintf("%02d-%s", w.shots, name))
+	// Nothing on the page may push it wider than the window: a long link or
+	// header would otherwise make the reader scroll sideways.
+	wide, err := chromedp.Run(w.ctx, chromedp.Evaluate[bool](
+		`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+	if err != nil {
+		w.t.Fatalf("page width on %s: %v", name, err)
+	}
+	if wide {
+		w.t.Errorf("the page of screenshot %s is wider than the window", name)
+	}
 }
 
 func (w *walker) do(steps ...chromedp.Action[chromedp.Void]) {
