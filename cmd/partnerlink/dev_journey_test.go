@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -25,9 +26,16 @@ func TestDevJourneyInBrowser(t *testing.T) {
 	partnerID := w.d.demoInv.PartnerID
 	details := `#partners a[href$="/portal/partners/` + partnerID + `"]`
 
-	// The invitation email, its link, the review page.
+	// The invitation email (its HTML part alone, as the mail page links it), its
+	// link, the review page.
+	inv := w.waitMail(devAdmin, "/invite/")
+	w.do(chromedp.Navigate(fmt.Sprintf("%s%s%d", w.base, devMailPath, inv.ID)), chromedp.WaitVisible(chromedp.ID("html-part")),
+		chromedp.Click(chromedp.ID("html-part")), chromedp.WaitVisible(chromedp.CSS(`a[href*="/invite/"]`)))
+	w.contains("body", "Contoso Partners Ltd", "Hello Ada")
+	w.shot("invitation-html-part")
 	w.openMail(devAdmin, "/invite/", "invitation")
-	w.do(chromedp.WaitVisible(chromedp.ID("accept")), chromedp.Click(chromedp.CSS("details summary")))
+	w.do(chromedp.WaitVisible(chromedp.ID("accept")), chromedp.Click(chromedp.CSS("details summary")),
+		chromedp.WaitVisible(chromedp.CSS("details .agreement-text")))
 	w.heading("Accept & authorize partner")
 	w.contains("main", "Contoso Partners Ltd", "Hello Ada — as discussed", "Customer Agreement")
 	w.shot("review")
