@@ -210,4 +210,9 @@ var german = dictionary{
 	"directory.csrf.heading":       "Bitte versuchen Sie es erneut",
 	"directory.csrf.msg":           "Dieses Formular ist abgelaufen oder stammt nicht von der Seite von partnerlink. Es wurde nichts gesendet.",
 	"directory.csrf.hint":          "Öffnen Sie die Seite „Partner finden“ erneut und senden Sie das Formular von dort.",
+
+	// journey: a message page that sends the reader on links to where they go next
+	"signed_out.link":     "Wieder anmelden",
+	"signin_used.link":    "Neuen Anmeldelink anfordern",
+	"signin_invalid.link": "Neuen Anmeldelink anfordern",
 }

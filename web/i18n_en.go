@@ -210,4 +210,9 @@ var english = dictionary{
 	"directory.csrf.heading":       "Please try again",
 	"directory.csrf.msg":           "This form expired or did not come from partnerlink's page. Nothing was sent.",
 	"directory.csrf.hint":          "Open the find-a-partner page again and send the form from there.",
+
+	// journey: a message page that sends the reader on links to where they go next
+	"signed_out.link":     "Sign in again",
+	"signin_used.link":    "Ask for a new sign-in link",
+	"signin_invalid.link": "Ask for a new sign-in link",
 }

@@ -48,8 +48,11 @@ func seedOldRelationship(ctx context.Context, store *partnerships.Store, custome
 	return devOldPartner{id: p.ID, name: p.Name, apiKey: key, customerID: customerID}, nil
 }
 
-// printAgreementWelcome tells the dev user how to walk the agreement-alone flow.
+// printAgreementWelcome tells the dev user where the portal is and how to walk
+// the agreement-alone flow.
 func printAgreementWelcome(w io.Writer, base string, old devOldPartner) {
+	fmt.Fprintf(w, `Customer portal: %s/portal/signin   (as admin@fabrikam.example; the link arrives on the mail page)
+`, base)
 	fmt.Fprintf(w, `Agreement alone: demo partner %q (API key %s) works with Fabrikam under the
 old agreement %s; ask Fabrikam's admins to sign the current one (they get an email):
   curl -sS -X POST %s/api/v1/customers/%s/agreement-requests -H 'Authorization: Bearer %s'
