@@ -105,10 +105,24 @@ func (w *walker) text(sel string) string {
 	return testbrowser.Text(w.t, w.ctx, sel)
 }
 
-// heading waits for the page's h1 to read want.
+// heading waits for the page's h1 to read want: after a click that navigates,
+// the old page may still be there for a while on a busy machine.
 func (w *walker) heading(want string) {
 	w.t.Helper()
-	testbrowser.WaitText(w.t, w.ctx, "h1", want)
+	deadline := time.Now().Add(45 * time.Second)
+	var got string
+	for time.Now().Before(deadline) {
+		step, cancel := context.WithTimeout(w.ctx, 2*time.Second)
+		s, err := chromedp.Run(step, chromedp.Text(chromedp.CSS("h1")))
+		cancel()
+		if err == nil && s == want {
+			return
+		}
+		got = s
+		time.Sleep(50 * time.Millisecond)
+	}
+	loc, _ := chromedp.Run(context.WithoutCancel(w.ctx), chromedp.Location())
+	w.t.Fatalf("heading on %s is %q, want %q", loc, got, want)
 }
 
 // contains fails unless the text of sel has every one of want.
