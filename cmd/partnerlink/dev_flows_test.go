@@ -43,8 +43,9 @@ func TestDevFlowsInBrowser(t *testing.T) {
 	// Find a partner, contact it; the partner gets the lead.
 	w.do(chromedp.Navigate(w.base+"/partners"), chromedp.WaitVisible(chromedp.ID("search-keywords")))
 	w.heading("Find a partner")
-	w.do(chromedp.SendKeys(chromedp.ID("search-keywords"), "licensing"), chromedp.Click(chromedp.ID("search")),
-		chromedp.WaitVisible(chromedp.ID("partners")))
+	w.do(chromedp.SendKeys(chromedp.ID("search-keywords"), "licensing"), chromedp.Click(chromedp.ID("search")))
+	w.waitURL("q=licensing")
+	w.do(chromedp.WaitVisible(chromedp.ID("partners")))
 	w.contains("#partners", "Contoso Partners Ltd", "Berlin, Germany")
 	w.shot("directory-search")
 	w.do(chromedp.Click(chromedp.CSS(`#partners input[value="`+w.d.demoInv.PartnerID+`"]`)),

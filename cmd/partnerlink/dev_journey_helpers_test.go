@@ -125,6 +125,24 @@ func (w *walker) heading(want string) {
 	w.t.Fatalf("heading on %s is %q, want %q", loc, got, want)
 }
 
+// waitURL waits until the page's address has has: the page a click navigates to
+// may carry the same elements as the page before.
+func (w *walker) waitURL(has string) {
+	w.t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	var loc string
+	for time.Now().Before(deadline) {
+		step, cancel := context.WithTimeout(w.ctx, 2*time.Second)
+		loc, _ = chromedp.Run(step, chromedp.Location())
+		cancel()
+		if strings.Contains(loc, has) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.t.Fatalf("the page is %s, want one whose address has %q", loc, has)
+}
+
 // contains fails unless the text of sel has every one of want.
 func (w *walker) contains(sel string, want ...string) {
 	w.t.Helper()
