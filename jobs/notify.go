@@ -135,6 +135,16 @@ func (n *Notifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("jobs: notify %s: invitation: %w", taskID, err)
 		}
 	}
+	if ev.Kind == EventRelationshipEnding {
+		// The end date the notice names: the relationship's, as it stands now.
+		rel, err := n.store.Relationship(ctx, ev.CustomerID, ev.PartnerID)
+		switch {
+		case err == nil:
+			data.EndsAt = rel.EndsAt
+		case !errors.Is(err, partnerships.ErrNotFound):
+			return fmt.Errorf("jobs: notify %s: relationship: %w", taskID, err)
+		}
+	}
 	if ev.Kind == EventRolesRemoved {
 		for _, r := range splitComma(ev.Detail) {
 			data.Roles = append(data.Roles, partnerships.Role(r))

@@ -333,3 +333,67 @@ func TestNotifyWorkerRetriesWebhook(t *testing.T) {
 		t.Errorf("the partner got %d emails, want 1", n)
 	}
 }
+
+// TestNotifyEndingNamesTheEndDate: the notice that a time-bound relationship ends
+// soon names the day it ends, read from the relationship; one that is gone (ended
+// early) is still told, without a date.
+func TestNotifyEndingNamesTheEndDate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	inv, err := e.store.CreateInvitation(ctx, partnerships.NewInvitation{PartnerID: e.partner.ID, Email: adminEmail,
+		Type: partnerships.Advisor, Locale: "en", TTL: 14 * 24 * time.Hour, Duration: 90 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv, err = e.store.MarkSent(ctx, inv.ID, "<invitation."+inv.ID+"@partnerlink.test>"); err != nil {
+		t.Fatal(err)
+	}
+	_, rel, err := e.store.Accept(ctx, partnerships.AcceptInput{InvitationID: inv.ID, TokenID: inv.TokenID, UserEmail: adminEmail,
+		Agreement: partnerships.AgreementRef{Version: "1", Locale: "en", SHA256: strings.Repeat("a", 64)}, IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.EndsAt.IsZero() {
+		t.Fatal("the accepted time-bound relationship has no end")
+	}
+	n := e.notifier()
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	tests := []struct {
+		name, customerID, want, wantNot string
+	}{
+		{"relationship there", e.customer.ID, rel.EndsAt.UTC().Format("Monday, 2 January 2006, 15:04 UTC"), ""},
+		{"relationship gone", "", "ends in 7 days.", ", on "},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := Event{Kind: EventRelationshipEnding, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
+				Detail: "7d", At: at.Add(time.Duration(i) * time.Second)}
+			if tt.customerID == "" { // another customer of the partner, with no relationship
+				other, err := e.store.CreateCustomer(ctx, "Northwind", "northwind.example",
+					partnerships.CustomerUser{Email: "admin@northwind.example", Name: "Nora", Role: partnerships.GlobalAdmin})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ev.CustomerID = other.ID
+			}
+			task, err := NewNotifyTask(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := len(e.sink.Messages())
+			if err := n.ProcessTask(ctx, task); err != nil {
+				t.Fatal(err)
+			}
+			msgs := e.sink.Messages()[before:]
+			if len(msgs) != 2 {
+				t.Fatalf("%d messages, want the partner's and the admin's", len(msgs))
+			}
+			for _, m := range msgs {
+				if !strings.Contains(m.Text, tt.want) || (tt.wantNot != "" && strings.Contains(m.Text, tt.wantNot)) {
+					t.Errorf("to %v: text lacks %q (or has %q):\n%s", m.To, tt.want, tt.wantNot, m.Text)
+				}
+			}
+		})
+	}
+}

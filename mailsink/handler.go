@@ -23,6 +23,7 @@ var ui embed.FS
 //	GET /{id}              one message: headers, text part (links clickable),
 //	                       HTML part in a sandboxed iframe
 //	GET /{id}/raw          the message as received (.eml)
+//	GET /{id}/html         the HTML part alone, sandboxed (the message page frames it)
 //	GET /api/messages      JSON list, oldest first
 //	GET /api/messages/{id} JSON of one message, with text, HTML and headers
 //
@@ -36,6 +37,7 @@ func (s *Sink) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", h.list)
 	mux.HandleFunc("GET /{id}", h.message)
 	mux.HandleFunc("GET /{id}/raw", h.raw)
+	mux.HandleFunc("GET /{id}/html", h.html)
 	mux.HandleFunc("GET /api/messages", h.apiList)
 	mux.HandleFunc("GET /api/messages/{id}", h.apiMessage)
 	return secureHeaders(mux)
@@ -78,6 +80,25 @@ func (h *handler) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, "message.html", messagePage{Message: m, Headers: headerLines(m), TextSegments: linkify(m.Text)})
+}
+
+// htmlPolicy is the CSP of a message's HTML part: no scripts, no remote content,
+// a sandbox (an origin of its own), framed only by the message page. An inline
+// srcdoc frame inherits the page's policy instead, and Chromium showed it blank.
+const htmlPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox allow-popups allow-popups-to-escape-sandbox"
+
+func (h *handler) html(w http.ResponseWriter, r *http.Request) {
+	m, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	if m.HTML == "" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Security-Policy", htmlPolicy)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write([]byte(m.HTML))
 }
 
 func (h *handler) raw(w http.ResponseWriter, r *http.Request) {

@@ -74,7 +74,7 @@ func TestHandlerPages(t *testing.T) {
 		for _, want := range []string{
 			`<h1>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</h1>`,
 			`<a href="https://partnerlink.example/accept?t=1&amp;x=2" rel="noreferrer">https://partnerlink.example/accept?t=1&amp;x=2</a>. Or &lt;b&gt;not&lt;/b&gt;.`,
-			`srcdoc="&lt;p onclick=&#34;steal()&#34;&gt;Hi &#34;you&#34; &amp;amp; &lt;script&gt;alert(2)&lt;/script&gt;&lt;/p&gt;`,
+			`src="2/html"`,
 			`sandbox="allow-popups allow-popups-to-escape-sandbox"`,
 			`<a href="2/raw">`,
 			"&lt;evil@example.com&gt;",
@@ -82,6 +82,19 @@ func TestHandlerPages(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("message page lacks %s\n%s", want, body)
 			}
+		}
+	})
+
+	t.Run("html part", func(t *testing.T) {
+		code, hdr, body := get(t, h, "/2/html")
+		if code != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(body, "steal()") {
+			t.Fatalf("GET /2/html = %d %s\n%s", code, hdr.Get("Content-Type"), body)
+		}
+		if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox allow-popups") || strings.Contains(csp, "script-src") {
+			t.Errorf("the HTML part's policy %q does not sandbox it without scripts", csp)
+		}
+		if code, _, _ := get(t, h, "/1/html"); code != http.StatusNotFound {
+			t.Errorf("GET /1/html (a text-only message) = %d, want 404", code)
 		}
 	})
 

@@ -144,7 +144,7 @@ var german = dictionary{
 	"remove.yes":                     "Ja",
 	"remove.no":                      "Nein",
 	"sign.title":                     "Kundenvereinbarung annehmen",
-	"sign.lead":                      "%s arbeitet mit %s. Lesen Sie die Kundenvereinbarung, setzen Sie das Häkchen und klicken Sie auf Annehmen.",
+	"sign.lead":                      "Für die Zusammenarbeit mit %[1]s muss %[2]s die aktuelle Kundenvereinbarung annehmen: Lesen Sie sie, setzen Sie das Häkchen und klicken Sie auf Annehmen.",
 	"sign.accept":                    "Annehmen",
 	"sign.not_admin":                 "Nur ein globaler Administrator oder Abrechnungsadministrator Ihrer Organisation kann die Kundenvereinbarung annehmen.",
 	"review.tick_box_alone":          "Setzen Sie das Häkchen, um zu bestätigen, dass Sie die Kundenvereinbarung gelesen haben, und klicken Sie dann auf Annehmen.",
@@ -210,4 +210,9 @@ var german = dictionary{
 	"directory.csrf.heading":       "Bitte versuchen Sie es erneut",
 	"directory.csrf.msg":           "Dieses Formular ist abgelaufen oder stammt nicht von der Seite von partnerlink. Es wurde nichts gesendet.",
 	"directory.csrf.hint":          "Öffnen Sie die Seite „Partner finden“ erneut und senden Sie das Formular von dort.",
+
+	// journey: a message page that sends the reader on links to where they go next
+	"signed_out.link":     "Wieder anmelden",
+	"signin_used.link":    "Neuen Anmeldelink anfordern",
+	"signin_invalid.link": "Neuen Anmeldelink anfordern",
 }

@@ -144,7 +144,7 @@ var english = dictionary{
 	"remove.yes":                     "Yes",
 	"remove.no":                      "No",
 	"sign.title":                     "Accept the customer agreement",
-	"sign.lead":                      "%s works with %s. Read the customer agreement, tick the box and press Accept.",
+	"sign.lead":                      "To work with %[1]s, %[2]s needs to accept the current customer agreement: read it, tick the box and press Accept.",
 	"sign.accept":                    "Accept",
 	"sign.not_admin":                 "Only a global administrator or billing administrator of your organisation can accept the customer agreement.",
 	"review.tick_box_alone":          "Tick the box to confirm you have read the customer agreement, then press Accept.",
@@ -210,4 +210,9 @@ var english = dictionary{
 	"directory.csrf.heading":       "Please try again",
 	"directory.csrf.msg":           "This form expired or did not come from partnerlink's page. Nothing was sent.",
 	"directory.csrf.hint":          "Open the find-a-partner page again and send the form from there.",
+
+	// journey: a message page that sends the reader on links to where they go next
+	"signed_out.link":     "Sign in again",
+	"signin_used.link":    "Ask for a new sign-in link",
+	"signin_invalid.link": "Ask for a new sign-in link",
 }

@@ -76,15 +76,30 @@ type messagePage struct {
 	Heading string
 	Message string
 	Hint    string
+	// Link and LinkLabel: where the reader goes next, when the page's text
+	// names a page (journey).
+	Link, LinkLabel string
+}
+
+// messageNext is the path (under the base URL) a message page links on to;
+// its label is the text key.link (journey).
+var messageNext = map[string][]string{
+	"signed_out":     {"portal", "signin"},
+	"signin_used":    {"portal", "signin"},
+	"signin_invalid": {"portal", "signin"},
 }
 
 // message shows the page of text key (key.heading, key.msg with args, key.hint).
 func (s *Server) message(w http.ResponseWriter, status int, lang, key string, args ...any) {
 	heading := T(lang, key+".heading")
-	s.render(w, status, "message", messagePage{
+	mp := messagePage{
 		page:    s.page(heading, lang),
 		Heading: heading, Message: Tf(lang, key+".msg", args...), Hint: T(lang, key+".hint"),
-	})
+	}
+	if next, ok := messageNext[key]; ok {
+		mp.Link, mp.LinkLabel = s.Links.Path(next...), T(lang, key+".link")
+	}
+	s.render(w, status, "message", mp)
 }
 
 // formatDate formats t for a page in lang.

@@ -73,6 +73,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	defer d.close()
 	d.printWelcome(stdout)
 	printDirectoryWelcome(stdout, d.base, cfg.OperatorKey)
+	printAgreementWelcome(stdout, d.base, d.old) // journey
 	return serveHTTP(ctx, ln, d.handler, log)
 }
 
@@ -94,6 +95,7 @@ type devSystem struct {
 	base    string
 	apiKey  string
 	demoInv partnerships.Invitation
+	old     devOldPartner // journey: the second demo partner, for the agreement-alone flow
 }
 
 func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, log *slog.Logger) (_ *devSystem, err error) {
@@ -161,6 +163,9 @@ func startDev(ctx context.Context, ln net.Listener, addrs devAddrs, cfg config, 
 	}
 	d.startScheduler(ctx, store, enq, log) // Scheduler (sched)
 	if err := d.seed(ctx, store, enq, cfg.InviteTTL); err != nil {
+		return nil, err
+	}
+	if d.old, err = seedOldRelationship(ctx, store, d.demoInv.CustomerID, cfg.InviteTTL); err != nil { // journey
 		return nil, err
 	}
 	if err := seedDirectory(ctx, store); err != nil { // directory: the demo partner is listed

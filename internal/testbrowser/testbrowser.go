@@ -17,6 +17,13 @@ import (
 // test ends, or fails the test saying what to install.
 func Start(t *testing.T) context.Context {
 	t.Helper()
+	return StartFor(t, 60*time.Second)
+}
+
+// StartFor is Start for a browser that lives at most timeout: a long walk through
+// many pages on a busy machine needs more than Start's minute.
+func StartFor(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
 	var bin string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -40,7 +47,7 @@ func Start(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	return ctx
 }
