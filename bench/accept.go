@@ -65,9 +65,11 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	}
 	wg.Wait()
 	openElapsed := time.Since(start)
-	if f := failed.Load(); f > 0 {
-		return nil, fmt.Errorf("%d of %d accepts failed, the first: %v", f, openN, firstErr.Load())
+	openFailed := failed.Load()
+	if openFailed > 0 {
+		e.log.Warn("accepts failed in the open-loop run (counted with their time)", "failed", openFailed, "of", openN, "first", firstErr.Load())
 	}
+	failed.Store(0)
 	slices.Sort(lat)
 	p50, p99 := lat[len(lat)*50/100], lat[len(lat)*99/100]
 
@@ -86,7 +88,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 				if err := postAccept(ctx, hc, e.base, rest[i], form); err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
-					return
+					continue
 				}
 				ok.Add(1)
 			}
@@ -95,7 +97,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	wg.Wait()
 	maxRate := float64(ok.Load()) / time.Since(start).Seconds()
 	if f := failed.Load(); f > 0 {
-		return nil, fmt.Errorf("%d accepts of the closed-loop run failed, the first: %v", f, firstErr.Load())
+		e.log.Warn("accepts failed in the closed-loop run", "failed", f, "first", firstErr.Load())
 	}
 	setRate, err := redisBenchmarkSet(ctx, e)
 	if err != nil {
@@ -104,8 +106,9 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	return []row{
 		{
 			figure: fmt.Sprintf("2. accept POST at %s req/s open loop for %v", commas(float64(e.o.acceptRate)), e.o.acceptDuration),
-			got:    fmt.Sprintf("p50 %s, p99 %s (%s sent in %.1f s)", ms(p50), ms(p99), commas(float64(openN)), openElapsed.Seconds()),
-			ref:    "", ratio: "", target: "p99 ≤ 5 ms", met: metStr(p99 <= 5*time.Millisecond),
+			got: fmt.Sprintf("p50 %s, p99 %s (%s sent in %.1f s, %d failed)", ms(p50), ms(p99), commas(float64(openN)),
+				openElapsed.Seconds(), openFailed),
+			ref: "", ratio: "", target: "p99 ≤ 5 ms", met: metStr(p99 <= 5*time.Millisecond && openFailed == 0),
 		},
 		{
 			figure: fmt.Sprintf("2. accept POST maximum rate (%d clients, %v)", e.o.maxWorkers, e.o.maxDuration),

@@ -34,7 +34,7 @@ func benchTokens() []row {
 	if i := strings.LastIndexByte(tok, '.'); i > 0 {
 		payload = payload[:i]
 	}
-	tr := testing.Benchmark(func(b *testing.B) {
+	issueVerify := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			t, _, err := ring.Issue(c)
@@ -45,19 +45,29 @@ func benchTokens() []row {
 				b.Fatal(err)
 			}
 		}
-	})
-	hr := testing.Benchmark(func(b *testing.B) {
+	}
+	bareHMAC := func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			m := hmac.New(sha256.New, key.Secret)
 			m.Write(payload)
 			m.Sum(nil)
 		}
-	})
+	}
+	// The machine may be shared: alternate three rounds and keep each one's best.
+	var tr, hr testing.BenchmarkResult
+	for range 3 {
+		if r := testing.Benchmark(issueVerify); tr.N == 0 || r.NsPerOp() < tr.NsPerOp() {
+			tr = r
+		}
+		if r := testing.Benchmark(bareHMAC); hr.N == 0 || r.NsPerOp() < hr.NsPerOp() {
+			hr = r
+		}
+	}
 	got := float64(tr.NsPerOp()) / 1000
 	ref := float64(hr.NsPerOp()) / 1000
 	return []row{{
-		figure: "4. token issue + verify, per op",
+		figure: "4. token issue + verify, per op (best of 3)",
 		got:    fmt.Sprintf("%.2f µs, %d allocs", got, tr.AllocsPerOp()),
 		ref:    fmt.Sprintf("one bare HMAC-SHA256 of the %d signed bytes: %.2f µs", len(payload), ref),
 		ratio:  fmt.Sprintf("%.1f×", got/ref),
