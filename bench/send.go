@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -31,6 +32,10 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
+	apiAlone, workerAlone, err := sendBreakdown(ctx, e, n)
+	if err != nil {
+		return nil, fmt.Errorf("breakdown: %w", err)
+	}
 	ratio := got / raw
 	return []row{{
 		figure: fmt.Sprintf("1. send: %s invitations, API call → SMTP accepted", commas(float64(n))),
@@ -39,7 +44,45 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 		ratio:  fmt.Sprintf("%.2f", ratio),
 		target: "≥ 0.8",
 		met:    metStr(ratio >= 0.8),
+	}, {
+		figure: "1. (breakdown) API alone, worker stopped / worker alone draining the queue",
+		got:    fmt.Sprintf("API %s posts/s; worker %s sends/s", commas(apiAlone), commas(workerAlone)),
+		ref:    fmt.Sprintf("raw go-mail %s msgs/s", commas(raw)),
+		ratio:  fmt.Sprintf("worker %.2f", workerAlone/raw),
+		target: "(diagnostic)",
 	}}, nil
+}
+
+// sendBreakdown posts n invitations while the worker is stopped (SIGSTOP): the
+// API's rate alone; then lets the worker go (SIGCONT) and times the drain: the
+// worker's rate alone, with the SMTP connections already open.
+func sendBreakdown(ctx context.Context, e *env, n int) (api, worker float64, err error) {
+	pid := e.worker.Process.Pid
+	before := len(e.sink.Messages())
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return 0, 0, err
+	}
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	_, api, err = postAll(ctx, e, n)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		return 0, 0, err
+	}
+	stopped = false
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if _, err := e.sink.Wait(wctx, before+n); err != nil {
+		return 0, 0, fmt.Errorf("waiting for %d messages: %w", n, err)
+	}
+	return api, float64(n) / time.Since(start).Seconds(), nil
 }
 
 // rawGoMailRate sends n copies of a rendered invitation with a plain go-mail
@@ -117,6 +160,27 @@ func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, 
 	}
 	before++
 
+	start, posts, err := postAll(ctx, e, n)
+	if err != nil {
+		return 0, 0, err
+	}
+	wctx2, cancel2 := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel2()
+	if _, err := e.sink.Wait(wctx2, before+n); err != nil {
+		return 0, 0, fmt.Errorf("waiting for %d messages: %w", n, err)
+	}
+	elapsed := time.Since(start)
+	return float64(n) / elapsed.Seconds(), posts, nil
+}
+
+// postAll posts n invitations from 16 keep-alive clients at once; it returns
+// when it started and the posts per second.
+func postAll(ctx context.Context, e *env, n int) (time.Time, float64, error) {
+	const clients = 16
+	hc := &http.Client{Timeout: 30 * time.Second,
+		Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
+	defer hc.CloseIdleConnections()
+	body := fmt.Appendf(nil, `{"customer_email":%q,"relationship_type":"delegated_admin","locale":"en"}`, e.adminEmail)
 	var (
 		next    atomic.Int64
 		wg      sync.WaitGroup
@@ -135,17 +199,10 @@ func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, 
 		})
 	}
 	wg.Wait()
-	posted := time.Since(start)
 	if postErr != nil {
-		return 0, 0, postErr
+		return start, 0, postErr
 	}
-	wctx2, cancel2 := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel2()
-	if _, err := e.sink.Wait(wctx2, before+n); err != nil {
-		return 0, 0, fmt.Errorf("waiting for %d messages: %w", n, err)
-	}
-	elapsed := time.Since(start)
-	return float64(n) / elapsed.Seconds(), float64(n) / posted.Seconds(), nil
+	return start, float64(n) / time.Since(start).Seconds(), nil
 }
 
 func postInvitation(ctx context.Context, hc *http.Client, e *env, body []byte) error {
