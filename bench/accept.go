@@ -76,6 +76,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	// Closed loop: the maximum rate.
 	var next, ok atomic.Int64
 	rest := links[openN:]
+	waitProfile := e.profile(ctx, "serve", "accept", e.o.maxDuration)
 	deadline := time.Now().Add(e.o.maxDuration)
 	start = time.Now()
 	for range e.o.maxWorkers {
@@ -96,6 +97,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	}
 	wg.Wait()
 	maxRate := float64(ok.Load()) / time.Since(start).Seconds()
+	waitProfile()
 	if f := failed.Load(); f > 0 {
 		e.log.Warn("accepts failed in the closed-loop run", "failed", f, "first", firstErr.Load())
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +44,7 @@ type env struct {
 	partner    partnerships.Partner
 	apiKey     string
 	adminEmail string
+	pprof      map[string]string // process name → pprof address, with -profile
 }
 
 func freePort() (int, error) {
@@ -111,7 +114,11 @@ func (e *env) build(ctx context.Context) error {
 	}
 	root := filepath.Dir(strings.TrimSpace(string(out)))
 	e.bin = filepath.Join(e.dir, "partnerlink")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", e.bin, "./cmd/partnerlink")
+	args := []string{"build", "-o", e.bin}
+	if e.o.profileDir != "" {
+		args = append(args, "-tags", "benchpprof")
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "./cmd/partnerlink")...)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/partnerlink: %w\n%s", err, b)
@@ -173,6 +180,17 @@ func (e *env) start(ctx context.Context, name string, args []string) (*exec.Cmd,
 	}
 	cmd := exec.CommandContext(ctx, e.bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
+	if e.o.profileDir != "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		if e.pprof == nil {
+			e.pprof = map[string]string{}
+		}
+		e.pprof[name] = fmt.Sprintf("127.0.0.1:%d", port)
+		cmd.Env = append(os.Environ(), "PARTNERLINK_BENCH_PPROF="+e.pprof[name])
+	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
@@ -237,4 +255,38 @@ func (e *env) redisUsedMemory(ctx context.Context) (int64, error) {
 		}
 	}
 	return 0, errors.New("INFO memory has no used_memory")
+}
+
+// profile, with -profile, records a CPU profile of process name for d into
+// DIR/name-label.pprof in the background; wait for it with the returned func.
+func (e *env) profile(ctx context.Context, name, label string, d time.Duration) func() {
+	addr := e.pprof[name]
+	if addr == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(1, int(d.Seconds()))
+		req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+		if err != nil {
+			return
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			e.log.Warn("profile", "process", name, "err", err)
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			e.log.Warn("profile", "process", name, "status", resp.Status, "err", err)
+			return
+		}
+		path := filepath.Join(e.o.profileDir, name+"-"+label+".pprof")
+		if err := os.WriteFile(path, b, 0o644); err == nil {
+			e.log.Info("profile written", "path", path)
+		}
+	}()
+	return func() { <-done }
 }

@@ -33,6 +33,7 @@ type options struct {
 	smtpConns      int
 	only           string
 	keep           bool
+	profileDir     string
 }
 
 func main() {
@@ -50,6 +51,7 @@ func main() {
 	flag.IntVar(&o.smtpConns, "smtp-conns", 0, "worker --smtp-conns (0: the worker's default)")
 	flag.StringVar(&o.only, "only", "", "run only these items, e.g. 1,2 (default all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs of redis, serve and worker)")
+	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of serve and worker (built with -tags benchpprof) during items 1 and 2 into this directory")
 	flag.Parse()
 	if o.quick {
 		set := map[string]bool{}

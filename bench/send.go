@@ -160,6 +160,11 @@ func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, 
 	}
 	before++
 
+	est := time.Duration(float64(n)/300*float64(time.Second)) / 2 // about half the run on a loaded machine
+	waitServe := e.profile(ctx, "serve", "send", est)
+	waitWorker := e.profile(ctx, "worker", "send", est)
+	defer waitServe()
+	defer waitWorker()
 	start, posts, err := postAll(ctx, e, n)
 	if err != nil {
 		return 0, 0, err
