@@ -38,7 +38,7 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 	}
 	ratio := got / raw
 	return []row{{
-		figure: fmt.Sprintf("1. send: %s invitations, API call → SMTP accepted", commas(float64(n))),
+		figure: fmt.Sprintf("1. send: %s invitations, API call → SMTP accepted (worker --concurrency %d --smtp-conns %d)", commas(float64(n)), e.o.concurrency, e.o.smtpConns),
 		got:    fmt.Sprintf("%s /s (API alone %s posts/s)", commas(got), commas(posts)),
 		ref:    fmt.Sprintf("raw go-mail, one connection, same sink: %s msgs/s", commas(raw)),
 		ratio:  fmt.Sprintf("%.2f", ratio),
