@@ -28,8 +28,8 @@ import (
 // its own sent invitation to its own customer.
 func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	openN := int(float64(e.o.acceptRate) * e.o.acceptDuration.Seconds())
-	// The closed-loop run gets up to 5,000 accepts/s worth of invitations.
-	maxN := int(5000 * e.o.maxDuration.Seconds())
+	// The closed-loop run gets up to 3,000 accepts/s worth of invitations.
+	maxN := int(3000 * e.o.maxDuration.Seconds())
 	e.log.Info("creating sent invitations for the accept runs", "n", openN+maxN)
 	links, err := sentInvitations(ctx, e, openN+maxN)
 	if err != nil {

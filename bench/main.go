@@ -38,7 +38,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.BoolVar(&o.quick, "quick", false, "short run: fewer sends, 5 s of accepts, 100,000 pending/stored invitations")
+	flag.BoolVar(&o.quick, "quick", false, "short run: fewer sends, 5 s of accepts, 100,000 pending and 50,000 stored invitations")
 	flag.IntVar(&o.sends, "sends", 5000, "invitations sent end to end (item 1)")
 	flag.IntVar(&o.acceptRate, "accept-rate", 1000, "accept POSTs per second of the open-loop run (item 2)")
 	flag.DurationVar(&o.acceptDuration, "accept-duration", 30*time.Second, "length of the open-loop accept run (item 2)")
@@ -66,7 +66,7 @@ func main() {
 		def("max-duration", func() { o.maxDuration = 3 * time.Second })
 		def("sweep-pending", func() { o.sweepPending = 100_000 })
 		def("sweep-runs", func() { o.sweepRuns = 5 })
-		def("mem-invitations", func() { o.memInvitations = 100_000 })
+		def("mem-invitations", func() { o.memInvitations = 50_000 })
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
