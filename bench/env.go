@@ -45,6 +45,7 @@ type env struct {
 	apiKey     string
 	adminEmail string
 	pprof      map[string]string // process name → pprof address, with -profile
+	args       map[string][]string
 }
 
 func freePort() (int, error) {
@@ -159,6 +160,28 @@ func (e *env) startProcesses(ctx context.Context) error {
 	if e.worker, err = e.start(ctx, "worker", wargs); err != nil {
 		return err
 	}
+	e.args = map[string][]string{"serve": e.serve.Args[1:], "worker": wargs}
+	return e.waitListening()
+}
+
+// restart stops serve and worker (SIGINT, as an operator would) and starts them
+// again with the same settings.
+func (e *env) restart(ctx context.Context) error {
+	for _, c := range []*exec.Cmd{e.serve, e.worker} {
+		_ = c.Process.Signal(os.Interrupt)
+		_ = c.Wait()
+	}
+	var err error
+	if e.serve, err = e.start(ctx, "serve2", e.args["serve"]); err != nil {
+		return err
+	}
+	if e.worker, err = e.start(ctx, "worker2", e.args["worker"]); err != nil {
+		return err
+	}
+	return e.waitListening()
+}
+
+func (e *env) waitListening() error {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", e.httpAddr, time.Second)

@@ -42,7 +42,7 @@ func main() {
 	flag.IntVar(&o.sends, "sends", 5000, "invitations sent end to end (item 1)")
 	flag.IntVar(&o.acceptRate, "accept-rate", 1000, "accept POSTs per second of the open-loop run (item 2)")
 	flag.DurationVar(&o.acceptDuration, "accept-duration", 30*time.Second, "length of the open-loop accept run (item 2)")
-	flag.DurationVar(&o.maxDuration, "max-duration", 10*time.Second, "length of the closed-loop maximum-rate accept run (item 2)")
+	flag.DurationVar(&o.maxDuration, "max-duration", 5*time.Second, "length of the closed-loop maximum-rate accept run (item 2)")
 	flag.IntVar(&o.maxWorkers, "max-workers", 32, "concurrent clients of the maximum-rate accept run")
 	flag.IntVar(&o.sweepPending, "sweep-pending", 1_000_000, "pending entries of the large sweep (item 3)")
 	flag.IntVar(&o.sweepRuns, "sweep-runs", 20, "sweeps per size; the median is reported (item 3)")

@@ -71,6 +71,13 @@ func benchMemory(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Serve and worker as they are after items 1 and 2 (the open-loop accept run
+	// may have overloaded serve), then restarted fresh with the data in place.
+	serveUsed, _ := rssKiB(e.serve.Process.Pid)
+	workerUsed, _ := rssKiB(e.worker.Process.Pid)
+	if err := e.restart(ctx); err != nil {
+		return nil, fmt.Errorf("restart serve and worker: %w", err)
+	}
 	// Warm both processes with the data in place: list and read through the API,
 	// and send 200 more invitations through the worker.
 	hc := &http.Client{Timeout: 30 * time.Second}
@@ -111,10 +118,11 @@ func benchMemory(ctx context.Context, e *env) ([]row, error) {
 	perInv := float64(after-before) / float64(n)
 	return []row{
 		{
-			figure: fmt.Sprintf("5. RSS of serve + worker, %s invitations stored", commas(float64(n))),
+			figure: fmt.Sprintf("5. RSS of serve + worker, %s invitations stored (restarted, 20 API lists, 200 sends)", commas(float64(n))),
 			got:    fmt.Sprintf("%.1f MiB (serve %.1f + worker %.1f)", total, float64(serveKiB)/1024, float64(workerKiB)/1024),
-			ref:    fmt.Sprintf("redis-server RSS %.0f MiB", float64(redisKiB)/1024),
-			ratio:  "", target: "≤ 100 MiB", met: metStr(total <= 100),
+			ref: fmt.Sprintf("before the restart, after items 1-2: serve %.1f + worker %.1f MiB; redis-server RSS %.0f MiB",
+				float64(serveUsed)/1024, float64(workerUsed)/1024, float64(redisKiB)/1024),
+			ratio: "", target: "≤ 100 MiB", met: metStr(total <= 100),
 		},
 		{
 			figure: "5. Redis used_memory per stored invitation",
