@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Measures partnerlink against what its parts allow, on this machine, and prints a
-# table. Traffic goes to 127.0.0.1 only; every benchmark stops by itself.
-#   scripts/bench.sh            # all
-#   BENCHTIME=5s scripts/bench.sh
+# Measures partnerlink against references on this machine, in the same run, and
+# prints a table (go run ./bench: send throughput, accept latency, sweep cost,
+# tokens, memory). Traffic goes to 127.0.0.1 only; everything stops by itself.
+#   scripts/bench.sh                 # the full run (several minutes)
+#   scripts/bench.sh -quick          # under 2 minutes; any ./bench flag works (-h lists them)
+#   scripts/bench.sh --go-bench      # also the package micro-benchmarks (BENCHTIME=5s to change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-need_tools redis-server dovecot
+need_tools redis-server # brings redis-benchmark (redis-tools)
+
+gobench=false
+args=()
+for a in "$@"; do
+	if [ "$a" = --go-bench ]; then gobench=true; else args+=("$a"); fi
+done
+go run ./bench "${args[@]}"
+$gobench || exit 0
+need_tools dovecot
 
 benchtime=${BENCHTIME:-2s}
 out=$(mktemp)

@@ -95,7 +95,7 @@ func mailJobs(store *partnerships.Store, tpl *templates.Set, m jobs.Mailer, ring
 
 // runQueue processes tasks until ctx ends, then lets in-flight tasks finish.
 func runQueue(ctx context.Context, connOpt asynq.RedisConnOpt, cfg jobs.ServerConfig, sender *jobs.Sender, routes []jobs.Route, log *slog.Logger) error {
-	srv := jobs.NewServer(connOpt, cfg, log)
+	srv := jobs.NewLanes(connOpt, cfg, log) // bench: several dequeues in flight (jobs/lanes.go)
 	if err := srv.Start(jobs.NewMux(sender, routes...)); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

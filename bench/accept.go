@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/tokens"
+)
+
+// benchAccept (item 2): POST /invite/{token}/accept from an open-loop load
+// generator at o.acceptRate for o.acceptDuration (p50, p99 measured from each
+// request's scheduled start, so a stall counts against every request it delays),
+// then the maximum rate with o.maxWorkers closed-loop clients for o.maxDuration,
+// next to redis-benchmark's SET rate on the same redis-server. Every accept is
+// its own sent invitation to its own customer.
+func benchAccept(ctx context.Context, e *env) ([]row, error) {
+	openN := int(float64(e.o.acceptRate) * e.o.acceptDuration.Seconds())
+	// The closed-loop run gets up to 3,000 accepts/s worth of invitations.
+	maxN := int(3000 * e.o.maxDuration.Seconds())
+	e.log.Info("creating sent invitations for the accept runs", "n", openN+maxN)
+	links, err := sentInvitations(ctx, e, openN+maxN)
+	if err != nil {
+		return nil, err
+	}
+	form, err := acceptForm(ctx, e, links[0])
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}}
+	defer hc.CloseIdleConnections()
+
+	// Open loop.
+	lat := make([]time.Duration, openN)
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(e.o.acceptRate)
+	start := time.Now()
+	for i := range openN {
+		at := start.Add(time.Duration(i) * interval)
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Go(func() {
+			if err := postAccept(ctx, hc, e.base, links[i], form); err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+			}
+			lat[i] = time.Since(at)
+		})
+	}
+	wg.Wait()
+	openElapsed := time.Since(start)
+	openFailed := failed.Load()
+	if openFailed > 0 {
+		e.log.Warn("accepts failed in the open-loop run (counted with their time)", "failed", openFailed, "of", openN, "first", firstErr.Load())
+	}
+	failed.Store(0)
+	slices.Sort(lat)
+	p50, p99 := lat[len(lat)*50/100], lat[len(lat)*99/100]
+
+	// Closed loop: the maximum rate.
+	var next, ok atomic.Int64
+	rest := links[openN:]
+	waitProfile := e.profile(ctx, "serve", "accept", e.o.maxDuration)
+	deadline := time.Now().Add(e.o.maxDuration)
+	start = time.Now()
+	for range e.o.maxWorkers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				i := next.Add(1) - 1
+				if int(i) >= len(rest) {
+					return
+				}
+				if err := postAccept(ctx, hc, e.base, rest[i], form); err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+					continue
+				}
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	maxRate := float64(ok.Load()) / time.Since(start).Seconds()
+	waitProfile()
+	if f := failed.Load(); f > 0 {
+		e.log.Warn("accepts failed in the closed-loop run", "failed", f, "first", firstErr.Load())
+	}
+	setRate, err := redisBenchmarkSet(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return []row{
+		{
+			figure: fmt.Sprintf("2. accept POST at %s req/s open loop for %v", commas(float64(e.o.acceptRate)), e.o.acceptDuration),
+			got: fmt.Sprintf("p50 %s, p99 %s (%s sent in %.1f s, %d failed)", ms(p50), ms(p99), commas(float64(openN)),
+				openElapsed.Seconds(), openFailed),
+			ref: "", ratio: "", target: "p99 ≤ 5 ms", met: metStr(p99 <= 5*time.Millisecond && openFailed == 0),
+		},
+		{
+			figure: fmt.Sprintf("2. accept POST maximum rate (%d clients, %v)", e.o.maxWorkers, e.o.maxDuration),
+			got:    commas(maxRate) + " /s",
+			ref:    fmt.Sprintf("redis-benchmark SET, same Redis: %s /s", commas(setRate)),
+			ratio:  fmt.Sprintf("%.3f", maxRate/setRate),
+			target: "(reported)", met: "",
+		},
+	}, nil
+}
+
+// sentInvitations creates n customers, one sent invitation to each from the seed
+// partner, and returns their link tokens (signed as the worker signs them).
+func sentInvitations(ctx context.Context, e *env, n int) ([]string, error) {
+	out := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for range 64 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || firstErr.Load() != nil {
+					return
+				}
+				tok, err := sentInvitation(ctx, e, i)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				out[i] = tok
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func sentInvitation(ctx context.Context, e *env, i int) (string, error) {
+	email := fmt.Sprintf("admin@a%d.example", i)
+	if _, err := e.store.CreateCustomer(ctx, fmt.Sprintf("Accept %d", i), fmt.Sprintf("a%d.example", i),
+		partnerships.CustomerUser{Email: email, Name: "Admin", Role: partnerships.GlobalAdmin}); err != nil {
+		return "", fmt.Errorf("create customer: %w", err)
+	}
+	inv, err := e.store.CreateInvitation(ctx, partnerships.NewInvitation{PartnerID: e.partner.ID, Email: email,
+		Type: partnerships.DelegatedAdmin, Locale: "en", TTL: 24 * time.Hour})
+	if err != nil {
+		return "", fmt.Errorf("create invitation: %w", err)
+	}
+	if inv, err = e.store.MarkSent(ctx, inv.ID, "<invitation."+inv.ID+"@partnerlink.example>"); err != nil {
+		return "", fmt.Errorf("mark sent: %w", err)
+	}
+	tok, _, err := e.ring.Issue(tokens.Claims{ID: inv.TokenID, Purpose: tokens.PurposeInvite, Subject: inv.ID,
+		Recipient: inv.Email, IssuedAt: inv.CreatedAt, ExpiresAt: inv.ExpiresAt})
+	return tok, err
+}
+
+var hiddenField = regexp.MustCompile(`name="(agreement_version|agreement_locale|agreement_sha256)" value="([^"]*)"`)
+
+// csrfValue is the double-submit token every accept carries in its cookie and form.
+const csrfValue = "benchbenchbenchbenchbenchbenchbenchbenchben" // 43 characters
+
+// acceptForm reads the agreement fields from one review page (GET, changes
+// nothing) and returns the accept form.
+func acceptForm(ctx context.Context, e *env, token string) (url.Values, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", e.base+"/invite/"+token, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET review page: %s", resp.Status)
+	}
+	form := url.Values{"csrf": {csrfValue}, "agree": {"yes"}}
+	for _, m := range hiddenField.FindAllSubmatch(page, -1) {
+		form.Set(string(m[1]), string(m[2]))
+	}
+	if len(form) != 5 {
+		return nil, errors.New("the review page lacks the agreement fields")
+	}
+	return form, nil
+}
+
+func postAccept(ctx context.Context, hc *http.Client, base, token string, form url.Values) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/invite/"+token+"/accept", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "pl_csrf="+csrfValue)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST accept: %s", resp.Status)
+	}
+	return nil
+}
+
+// redisBenchmarkSet runs redis-benchmark's SET test against the run's Redis and
+// returns its requests per second.
+func redisBenchmarkSet(ctx context.Context, e *env) (float64, error) {
+	out, err := exec.CommandContext(ctx, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(e.redisPort),
+		"-t", "set", "-n", "200000", "-q").Output()
+	if err != nil {
+		return 0, fmt.Errorf("redis-benchmark: %w", err)
+	}
+	// "SET: 98765.43 requests per second, p50=0.255 msec"
+	m := regexp.MustCompile(`SET: ([0-9.]+) requests per second`).FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("redis-benchmark printed no SET rate: %q", out)
+	}
+	return strconv.ParseFloat(string(m[1]), 64)
+}

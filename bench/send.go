@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/templates"
+)
+
+// benchSend (item 1): invitations per second from POST /api/v1/invitations to
+// SMTP-accepted (serve → Redis → worker → sink), against raw go-mail sending the
+// same rendered invitation to the same sink over one reused connection.
+func benchSend(ctx context.Context, e *env) ([]row, error) {
+	n := e.o.sends
+	raw, err := rawGoMailRate(ctx, e, n)
+	if err != nil {
+		return nil, fmt.Errorf("raw go-mail: %w", err)
+	}
+	got, posts, err := partnerlinkSendRate(ctx, e, n)
+	if err != nil {
+		return nil, err
+	}
+	apiAlone, workerAlone, err := sendBreakdown(ctx, e, n)
+	if err != nil {
+		return nil, fmt.Errorf("breakdown: %w", err)
+	}
+	ratio := got / raw
+	return []row{{
+		figure: fmt.Sprintf("1. send: %s invitations, API call → SMTP accepted (worker --concurrency %d --smtp-conns %d)", commas(float64(n)), e.o.concurrency, e.o.smtpConns),
+		got:    fmt.Sprintf("%s /s (API alone %s posts/s)", commas(got), commas(posts)),
+		ref:    fmt.Sprintf("raw go-mail, one connection, same sink: %s msgs/s", commas(raw)),
+		ratio:  fmt.Sprintf("%.2f", ratio),
+		target: "≥ 0.8",
+		met:    metStr(ratio >= 0.8),
+	}, {
+		figure: "1. (breakdown) API alone, worker stopped / worker alone draining the queue",
+		got:    fmt.Sprintf("API %s posts/s; worker %s sends/s", commas(apiAlone), commas(workerAlone)),
+		ref:    fmt.Sprintf("raw go-mail %s msgs/s", commas(raw)),
+		ratio:  fmt.Sprintf("worker %.2f", workerAlone/raw),
+		target: "(diagnostic)",
+	}}, nil
+}
+
+// sendBreakdown posts n invitations while the worker is stopped (SIGSTOP): the
+// API's rate alone; then lets the worker go (SIGCONT) and times the drain: the
+// worker's rate alone, with the SMTP connections already open.
+func sendBreakdown(ctx context.Context, e *env, n int) (api, worker float64, err error) {
+	pid := e.worker.Process.Pid
+	before := len(e.sink.Messages())
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return 0, 0, err
+	}
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	_, api, err = postAll(ctx, e, n)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		return 0, 0, err
+	}
+	stopped = false
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if _, err := e.sink.Wait(wctx, before+n); err != nil {
+		return 0, 0, fmt.Errorf("waiting for %d messages: %w", n, err)
+	}
+	return api, float64(n) / time.Since(start).Seconds(), nil
+}
+
+// rawGoMailRate sends n copies of a rendered invitation with a plain go-mail
+// client (WithoutNoop, as the mailer) over one connection and returns msgs/s.
+func rawGoMailRate(ctx context.Context, e *env, n int) (float64, error) {
+	set, err := templates.New()
+	if err != nil {
+		return 0, err
+	}
+	data, err := templates.Sample(templates.KindInvitation, partnerships.DelegatedAdmin)
+	if err != nil {
+		return 0, err
+	}
+	r, err := set.Render(templates.KindInvitation, "en", data)
+	if err != nil {
+		return 0, err
+	}
+	host, portS, err := net.SplitHostPort(e.sink.Addr())
+	if err != nil {
+		return 0, err
+	}
+	port, _ := strconv.Atoi(portS)
+	c, err := gomail.NewClient(host, gomail.WithPort(port), gomail.WithTLSPolicy(gomail.NoTLS),
+		gomail.WithHELO("partnerlink.example"), gomail.WithoutNoop())
+	if err != nil {
+		return 0, err
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	before := len(e.sink.Messages())
+	start := time.Now()
+	for i := range n {
+		m := gomail.NewMsg()
+		if err := m.FromFormat("partnerlink", "noreply@partnerlink.example"); err != nil {
+			return 0, err
+		}
+		if err := m.AddToFormat("Fabrikam admin", "admin@fabrikam.example"); err != nil {
+			return 0, err
+		}
+		m.Subject(r.Subject)
+		m.SetMessageIDWithValue(fmt.Sprintf("invitation.in_raw%d@partnerlink.example", i))
+		m.SetDate()
+		m.SetBodyString(gomail.TypeTextPlain, r.Text)
+		m.AddAlternativeString(gomail.TypeTextHTML, r.HTML)
+		if err := c.Send(m); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := e.sink.Wait(ctx, before+n); err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// partnerlinkSendRate posts n invitations (16 clients at once, keep-alive) and
+// waits until the sink holds every message. It returns invitations/s end to end
+// and API posts/s.
+func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, error) {
+	const clients = 16
+	hc := &http.Client{Timeout: 30 * time.Second,
+		Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
+	defer hc.CloseIdleConnections()
+	body := fmt.Appendf(nil, `{"customer_email":%q,"relationship_type":"delegated_admin","locale":"en"}`, e.adminEmail)
+	// One invitation first, so the worker is warm and its SMTP connections open.
+	before := len(e.sink.Messages())
+	if err := postInvitation(ctx, hc, e, body); err != nil {
+		return 0, 0, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := e.sink.Wait(wctx, before+1); err != nil {
+		return 0, 0, fmt.Errorf("the first invitation never reached the sink: %w", err)
+	}
+	before++
+
+	est := time.Duration(float64(n)/300*float64(time.Second)) / 2 // about half the run on a loaded machine
+	waitServe := e.profile(ctx, "serve", "send", est)
+	waitWorker := e.profile(ctx, "worker", "send", est)
+	defer waitServe()
+	defer waitWorker()
+	start, posts, err := postAll(ctx, e, n)
+	if err != nil {
+		return 0, 0, err
+	}
+	wctx2, cancel2 := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel2()
+	if _, err := e.sink.Wait(wctx2, before+n); err != nil {
+		return 0, 0, fmt.Errorf("waiting for %d messages: %w", n, err)
+	}
+	elapsed := time.Since(start)
+	return float64(n) / elapsed.Seconds(), posts, nil
+}
+
+// postAll posts n invitations from 16 keep-alive clients at once; it returns
+// when it started and the posts per second.
+func postAll(ctx context.Context, e *env, n int) (time.Time, float64, error) {
+	const clients = 16
+	hc := &http.Client{Timeout: 30 * time.Second,
+		Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
+	defer hc.CloseIdleConnections()
+	body := fmt.Appendf(nil, `{"customer_email":%q,"relationship_type":"delegated_admin","locale":"en"}`, e.adminEmail)
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		postErr error
+	)
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := postInvitation(ctx, hc, e, body); err != nil {
+					errOnce.Do(func() { postErr = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if postErr != nil {
+		return start, 0, postErr
+	}
+	return start, float64(n) / time.Since(start).Seconds(), nil
+}
+
+func postInvitation(ctx context.Context, hc *http.Client, e *env, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", e.base+"/api/v1/invitations", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("POST /api/v1/invitations: %s: %s", resp.Status, answer)
+	}
+	return nil
+}
