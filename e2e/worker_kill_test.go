@@ -42,7 +42,9 @@ func TestWorkerKilledMidSend(t *testing.T) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed>>1)))
-	p := newProcs(t, bin, rs.URL, sink.Addr())
+	// One SMTP connection: one message at a time is between the server's 250 and
+	// its record, so a kill can duplicate at most one (with c connections, c).
+	p := newProcs(t, bin, rs.URL, sink.Addr(), "PARTNERLINK_SMTP_CONNECTIONS=1")
 
 	kills, killsAtWork := 0, 0
 	var lastKill time.Time
