@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -113,27 +115,59 @@ func (p *procs) dump() {
 }
 
 // seedInvitations stores n invitations (one per user u1..un@fabrikam.example of
-// one customer) and queues their sends; it returns their ids.
+// one customer) and queues their sends, 8 at a time; it returns their ids.
 func seedInvitations(t *testing.T, store *partnerships.Store, redisAddr string, n int) []string {
 	t.Helper()
 	ctx := context.Background()
-	partner, _ := seedRequestCustomer(t, store, n)
+	partner, _, err := store.CreatePartner(ctx, "Contoso Ltd", "partners@contoso.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	customer, err := store.CreateCustomer(ctx, "Fabrikam, Inc.", "fabrikam.example",
+		partnerships.CustomerUser{Email: requestUser(1), Name: "U1", Role: partnerships.GlobalAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
 	client := asynq.NewClient(asynq.RedisClientOpt{Addr: redisAddr})
 	defer client.Close()
 	enq := jobs.NewEnqueuer(client)
 	ids := make([]string, n)
-	for i := range n {
-		inv, err := store.CreateInvitation(ctx, partnerships.NewInvitation{
-			PartnerID: partner.ID, Email: requestUser(i + 1), Type: partnerships.DelegatedAdmin,
-			Locale: "en", TTL: 14 * 24 * time.Hour,
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1))
+				if i > n {
+					return
+				}
+				if i > 1 {
+					if err := store.AddCustomerUser(ctx, partnerships.CustomerUser{
+						CustomerID: customer.ID, Email: requestUser(i), Role: partnerships.User}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				inv, err := store.CreateInvitation(ctx, partnerships.NewInvitation{
+					PartnerID: partner.ID, Email: requestUser(i), Type: partnerships.DelegatedAdmin,
+					Locale: "en", TTL: 14 * 24 * time.Hour,
+				})
+				if err == nil {
+					err = enq.SendInvitation(ctx, inv.ID)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids[i-1] = inv.ID
+			}
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := enq.SendInvitation(ctx, inv.ID); err != nil {
-			t.Fatal(err)
-		}
-		ids[i] = inv.ID
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 	return ids
 }
