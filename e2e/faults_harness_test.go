@@ -118,6 +118,12 @@ func (p *procs) dump() {
 // one customer) and queues their sends, 8 at a time; it returns their ids.
 func seedInvitations(t *testing.T, store *partnerships.Store, redisAddr string, n int) []string {
 	t.Helper()
+	return seedInvitationsTTL(t, store, redisAddr, n, 14*24*time.Hour)
+}
+
+// seedInvitationsTTL is seedInvitations with invitations open for ttl.
+func seedInvitationsTTL(t *testing.T, store *partnerships.Store, redisAddr string, n int, ttl time.Duration) []string {
+	t.Helper()
 	ctx := context.Background()
 	partner, _, err := store.CreatePartner(ctx, "Contoso Ltd", "partners@contoso.example")
 	if err != nil {
@@ -151,7 +157,7 @@ func seedInvitations(t *testing.T, store *partnerships.Store, redisAddr string, 
 				}
 				inv, err := store.CreateInvitation(ctx, partnerships.NewInvitation{
 					PartnerID: partner.ID, Email: requestUser(i), Type: partnerships.DelegatedAdmin,
-					Locale: "en", TTL: 14 * 24 * time.Hour,
+					Locale: "en", TTL: ttl,
 				})
 				if err == nil {
 					err = enq.SendInvitation(ctx, inv.ID)
@@ -201,4 +207,15 @@ func (p *procs) waitLog(i int, want string, bound time.Duration) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// startAll starts one process per subcommand.
+func (p *procs) startAll(cmds ...string) []*exec.Cmd {
+	p.t.Helper()
+	out := make([]*exec.Cmd, len(cmds))
+	for i, c := range cmds {
+		out[i] = p.start(c)
+		p.waitLog(len(p.logs)-1, `"level":"INFO"`, 10*time.Second)
+	}
+	return out
 }
