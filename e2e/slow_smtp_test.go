@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"testing"
@@ -23,7 +22,7 @@ func TestSlowSMTPNeverBlocksTheAPI(t *testing.T) {
 	rs := testredis.Start(t, "--appendonly", "yes")
 	store := partnerships.NewStore(rs.Client())
 	ctx := context.Background()
-	partner, apiKey, err := store.CreatePartner(ctx, "Contoso Ltd", "partners@contoso.example")
+	_, apiKey, err := store.CreatePartner(ctx, "Contoso Ltd", "partners@contoso.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +37,6 @@ func TestSlowSMTPNeverBlocksTheAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_ = partner
 
 	// The stuck server: accepts and holds every connection, never greets.
 	stuck, err := net.Listen("tcp", "127.0.0.1:0")
@@ -113,9 +111,9 @@ func TestSlowSMTPNeverBlocksTheAPI(t *testing.T) {
 			t.Errorf("invitation %s is %s with the SMTP server stuck, want pending", inv.ID, inv.Status)
 		}
 	}
-	t.Logf("%d invitations created, slowest answer %s, worker holding %d SMTP connections to the stuck server; %s",
-		len(invs), slowest.Round(time.Millisecond), len(held), fmt.Sprint("all pending"))
-	for _, c := range workers {
-		p.stop(c, 25*time.Second)
+	t.Logf("%d invitations created, slowest answer %s, worker holding %d SMTP connections to the stuck server, all pending",
+		len(invs), slowest.Round(time.Millisecond), len(held))
+	for i, c := range workers {
+		t.Logf("%s stopped %s after SIGTERM", []string{"worker (stuck in SMTP)", "serve"}[i], p.stop(c, 25*time.Second).Round(time.Millisecond))
 	}
 }
