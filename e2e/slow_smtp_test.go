@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,19 +45,27 @@ func TestSlowSMTPNeverBlocksTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stuck.Close()
-	held := make(chan net.Conn, 100)
+	var (
+		mu   sync.Mutex
+		held []net.Conn
+	)
+	heldN := func() int { mu.Lock(); defer mu.Unlock(); return len(held) }
 	go func() {
 		for {
 			c, err := stuck.Accept()
 			if err != nil {
 				return
 			}
-			held <- c
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
 		}
 	}()
 	defer func() {
-		close(held)
-		for c := range held {
+		stuck.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
 			c.Close()
 		}
 	}()
@@ -92,13 +101,13 @@ func TestSlowSMTPNeverBlocksTheAPI(t *testing.T) {
 			t.Errorf("create invitation %d took %s while the SMTP server hangs, want < 1s", i, took)
 		}
 	}
-	if len(held) == 0 {
+	if heldN() == 0 {
 		// The worker must actually be stuck on the server for the test to mean anything.
 		deadline := time.Now().Add(10 * time.Second)
-		for len(held) == 0 && time.Now().Before(deadline) {
+		for heldN() == 0 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		if len(held) == 0 {
+		if heldN() == 0 {
 			t.Fatal("the worker never connected to the stuck SMTP server")
 		}
 	}
@@ -112,7 +121,7 @@ func TestSlowSMTPNeverBlocksTheAPI(t *testing.T) {
 		}
 	}
 	t.Logf("%d invitations created, slowest answer %s, worker holding %d SMTP connections to the stuck server, all pending",
-		len(invs), slowest.Round(time.Millisecond), len(held))
+		len(invs), slowest.Round(time.Millisecond), heldN())
 	for i, c := range workers {
 		t.Logf("%s stopped %s after SIGTERM", []string{"worker (stuck in SMTP)", "serve"}[i], p.stop(c, 25*time.Second).Round(time.Millisecond))
 	}
