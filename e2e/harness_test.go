@@ -49,7 +49,8 @@ type system struct {
 	customer partnerships.Customer
 	enq      *jobs.Enqueuer
 	log      *slog.Logger
-	clock    *shiftClock // the store's and the tokens' clock (api helper: resend after expiry)
+	clock    *shiftClock       // the store's and the tokens' clock (api helper: resend after expiry)
+	redis    *testredis.Server // faults: killed and restarted by the fault tests
 }
 
 const (
@@ -67,6 +68,13 @@ func start(t *testing.T) *system {
 // zero InviteTTL is start's 14 days.
 func startWith(t *testing.T, cfg web.Config) *system {
 	t.Helper()
+	return startOn(t, cfg, testredis.Start(t))
+}
+
+// startOn is startWith on the given redis-server (faults: one with AOF, to kill
+// and restart).
+func startOn(t *testing.T, cfg web.Config, srv *testredis.Server) *system {
+	t.Helper()
 	if cfg.InviteTTL == 0 {
 		cfg.InviteTTL = 14 * 24 * time.Hour
 	}
@@ -75,8 +83,7 @@ func startWith(t *testing.T, cfg web.Config) *system {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	srv := testredis.Start(t)
-	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), clock: &shiftClock{}}
+	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), clock: &shiftClock{}, redis: srv}
 	s.store = partnerships.NewStore(s.rdb, partnerships.WithClock(s.clock.Now))
 
 	var err error

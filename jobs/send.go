@@ -76,19 +76,44 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	} else if err != nil {
 		return err
 	}
+	// Record the attempt before SMTP sees the message; a redelivered task
+	// whose message the server accepted (and that is recorded) sends nothing.
+	prev, err := s.store.RecordSendAttempt(ctx, inv.ID, msg.MessageID)
+	if err != nil {
+		return fmt.Errorf("jobs: send invitation %s: record attempt: %w", inv.ID, err)
+	}
+	switch prev.State {
+	case partnerships.SendAccepted:
+		log.Info("already accepted by the SMTP server, not sending again", "message_id", msg.MessageID)
+		return s.markSent(ctx, inv, msg.MessageID)
+	case partnerships.SendAttempt:
+		// An earlier run died between handing the message over and recording the
+		// answer: the server may have it. Sending again is at least once; not
+		// sending could lose it.
+		log.Warn("an earlier attempt ended without a recorded answer; sending again",
+			"message_id", msg.MessageID, "attempts_before", prev.Attempts)
+	}
 	start := time.Now()
 	if err := s.mail.Send(ctx, msg); err != nil {
 		return s.failed(ctx, log, inv, err, time.Since(start))
 	}
 	s.metrics.Send(metrics.OutcomeSent, time.Since(start))
+	if err := s.markSent(ctx, inv, msg.MessageID); err != nil {
+		return err
+	}
+	log.Info("invitation sent", "message_id", msg.MessageID)
+	return nil
+}
+
+// markSent records that the SMTP server accepted messageID for inv.
+func (s *Sender) markSent(ctx context.Context, inv partnerships.Invitation, messageID string) error {
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
-	if _, err := s.store.MarkSent(rctx, inv.ID, msg.MessageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
+	if _, err := s.store.MarkSent(rctx, inv.ID, messageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s sent: %w", inv.ID, err)
 	} else if err == nil {
 		s.metrics.Invitation(metrics.StatusSent)
 	}
-	log.Info("invitation sent", "message_id", msg.MessageID)
 	return nil
 }
 

@@ -54,6 +54,12 @@ func New(cfg Config, log *slog.Logger) (*Mailer, error) {
 		gomail.WithDialContextFunc(m.dialContext),
 		gomail.WithTLSConfig(m.tlsConfig()),
 		gomail.WithoutNoop(), // a NOOP per message costs a round trip; a dead connection shows at MAIL FROM
+		// faults: no RSET after a message the server accepted (RFC 5321 4.1.1.4: a
+		// completed transaction already resets the state). The RSET round trip sat
+		// between the server's 250 and the caller learning of it: a worker killed
+		// there sends the message again on redelivery, and a failed RSET reported an
+		// accepted message as failed.
+		gomail.WithoutRset(),
 	}
 	switch cfg.TLS {
 	case TLSNone:

@@ -81,7 +81,11 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 	if err == nil && fields[0] == nil {
 		err = redis.Nil
 	}
-	partnerID, _ := fields[0].(string)
+	// faults: with Redis unreachable HMGet returns no fields at all.
+	var partnerID string
+	if len(fields) > 0 {
+		partnerID, _ = fields[0].(string)
+	}
 	if errors.Is(err, redis.Nil) || (err == nil && !validPartnerID(partnerID)) {
 		return Acceptance{}, Relationship{}, fmt.Errorf("%w: invitation %s", ErrNotFound, in.InvitationID)
 	}

@@ -100,8 +100,15 @@ func exerciseAllScripts(t *testing.T, e *env) {
 	e.hooks.setBefore("add_user", nil)
 
 	inv := e.invite(p.ID, "admin@fabrikam.example", ResellerDelegatedAdmin)
+	// faults: send_attempt before SMTP, then mark_sent marks it accepted.
+	if rec, err := e.s.RecordSendAttempt(ctx, inv.ID, "<1@x>"); err != nil || rec.State != SendNotTried {
+		t.Fatalf("RecordSendAttempt = %+v, %v", rec, err)
+	}
 	if _, err := e.s.MarkSent(ctx, inv.ID, "<1@x>"); err != nil {
 		t.Fatal(err)
+	}
+	if rec, err := e.s.RecordSendAttempt(ctx, inv.ID, "<1@x>"); err != nil || rec.State != SendAccepted || rec.Attempts != 1 {
+		t.Fatalf("RecordSendAttempt after MarkSent = %+v, %v; want accepted after 1 attempt", rec, err)
 	}
 	acc, rel, err := e.s.Accept(ctx, acceptInput(inv, "billing@fabrikam.example"))
 	if err != nil {

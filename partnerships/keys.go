@@ -144,3 +144,6 @@ func deliveredKey(task string) string {
 	sum := sha256.Sum256([]byte(task))
 	return "pl:{notify}:delivered:" + hex.EncodeToString(sum[:16])
 }
+
+// Send attempts (faults): kept in the invitation's own hash (pl:{cu_…}:inv:<in_id>),
+// fields attempt_message_id, attempt_count, attempt_at (ms); see send_attempts.go.

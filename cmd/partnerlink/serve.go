@@ -53,6 +53,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer rdb.Close()
+	warnDurability(ctx, rdb, log) // faults
 	client := asynq.NewClient(connOpt)
 	defer client.Close()
 	obs, err := serveObservability(connOpt, smtpCheck) // Observability (metrics)

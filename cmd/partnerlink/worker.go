@@ -48,6 +48,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer rdb.Close()
+	warnDurability(ctx, rdb, log) // faults
 	m, err := mailer.NewPool(mc, cfg.SMTPConns, log.With("component", "mailer"))
 	if err != nil {
 		return err

@@ -1,0 +1,24 @@
+#!lua
+-- send_attempt: records in the invitation that the worker is about to hand its
+-- email, Message-ID ARGV[2], to SMTP, and tells what earlier attempts left.
+-- "accepted": the invitation is sent with this Message-ID (mark_sent wrote it
+-- after the server's 250), nothing is recorded. Otherwise the attempt is counted.
+-- KEYS[1] invitation hash
+-- ARGV[1] invitation id, ARGV[2] Message-ID, ARGV[3] now ms
+-- Reply: {'OK', state before ('' | 'attempt' | 'accepted'), attempts before}
+local inv = KEYS[1]
+if redis.call('EXISTS', inv) == 0 then
+  return {'NOT_FOUND', 'invitation ' .. ARGV[1]}
+end
+local f = redis.call('HMGET', inv, 'status', 'message_id', 'attempt_message_id', 'attempt_count')
+local attempts = 0
+local state = ''
+if f[3] == ARGV[2] then
+  attempts = tonumber(f[4] or '0') or 0
+  state = 'attempt'
+end
+if f[1] == 'sent' and f[2] == ARGV[2] then
+  return {'OK', 'accepted', tostring(attempts)}
+end
+redis.call('HSET', inv, 'attempt_message_id', ARGV[2], 'attempt_count', attempts + 1, 'attempt_at', ARGV[3])
+return {'OK', state, tostring(attempts)}
