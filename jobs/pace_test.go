@@ -74,7 +74,13 @@ func checkAllSentOnce(t *testing.T, e *env, ids []string, within time.Duration) 
 		if n := byID[mailer.MessageID(id, "invitation", testDomain)]; n != 1 {
 			t.Errorf("invitation %s sent %d times", id, n)
 		}
-		if inv := e.invitation(t, id); inv.Status != partnerships.StatusSent {
+		// The server's 250 comes before the store records it: wait for the record.
+		inv := e.invitation(t, id)
+		for inv.Status == partnerships.StatusPending && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+			inv = e.invitation(t, id)
+		}
+		if inv.Status != partnerships.StatusSent {
 			t.Errorf("invitation %s is %s, want sent", id, inv.Status)
 		}
 	}
