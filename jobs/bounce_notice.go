@@ -62,13 +62,7 @@ func (e *Enqueuer) BounceNotice(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: bounce notice of invitation %s", ErrAlreadyQueued, id)
-		}
-		return fmt.Errorf("jobs: enqueue bounce notice of invitation %s: %w", id, err)
-	}
-	return nil
+	return e.enqueue(ctx, task, fmt.Sprintf("bounce notice of invitation %s", id))
 }
 
 // BounceNotifier handles invitation:bounce-notice: it emails the partner's contact

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -71,13 +70,7 @@ func (e *Enqueuer) EnqueueDue(ctx context.Context, d partnerships.Due) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: %s", ErrAlreadyQueued, dueTaskID(d.Member))
-		}
-		return fmt.Errorf("jobs: enqueue %s: %w", dueTaskID(d.Member), err)
-	}
-	return nil
+	return e.enqueue(ctx, task, dueTaskID(d.Member))
 }
 
 // dueOf reads the due entry of a scheduler task; a bad payload is never retried.

@@ -26,11 +26,17 @@ func (e *Enqueuer) SendInvitation(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	return e.enqueue(ctx, task, fmt.Sprintf("send of invitation %s", id))
+}
+
+// enqueue puts task on the queue; what names it in errors. A task whose TaskID is
+// queued or retained already gives an error wrapping ErrAlreadyQueued.
+func (e *Enqueuer) enqueue(ctx context.Context, task *asynq.Task, what string) error {
 	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
 		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: send of invitation %s", ErrAlreadyQueued, id)
+			return fmt.Errorf("%w: %s", ErrAlreadyQueued, what)
 		}
-		return fmt.Errorf("jobs: enqueue send of invitation %s: %w", id, err)
+		return fmt.Errorf("jobs: enqueue %s: %w", what, err)
 	}
 	return nil
 }

@@ -55,13 +55,7 @@ func (e *Enqueuer) SendLead(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: %s", ErrAlreadyQueued, leadTaskID(id))
-		}
-		return fmt.Errorf("jobs: enqueue %s: %w", leadTaskID(id), err)
-	}
-	return nil
+	return e.enqueue(ctx, task, leadTaskID(id))
 }
 
 // LeadSender handles lead:send: each partner the lead names gets it by email, once

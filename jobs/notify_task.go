@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -78,11 +77,5 @@ func (e *Enqueuer) Notify(ctx context.Context, ev Event) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: %s", ErrAlreadyQueued, notifyTaskID(ev))
-		}
-		return fmt.Errorf("jobs: enqueue %s: %w", notifyTaskID(ev), err)
-	}
-	return nil
+	return e.enqueue(ctx, task, notifyTaskID(ev))
 }

@@ -123,16 +123,6 @@ func (e *Enqueuer) SendAgreementRequest(ctx context.Context, p AgreementRequestP
 	return e.enqueue(ctx, task, agreementRequestTaskID(p))
 }
 
-func (e *Enqueuer) enqueue(ctx context.Context, task *asynq.Task, id string) error {
-	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: %s", ErrAlreadyQueued, id)
-		}
-		return fmt.Errorf("jobs: enqueue %s: %w", id, err)
-	}
-	return nil
-}
-
 // PortalMailer handles portal:signin-link and portal:agreement-request.
 type PortalMailer struct {
 	store  *partnerships.Store

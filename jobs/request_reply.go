@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -77,13 +76,7 @@ func (e *Enqueuer) RequestReply(ctx context.Context, key string, p RequestReplyP
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: reply %s", ErrAlreadyQueued, key)
-		}
-		return fmt.Errorf("jobs: enqueue reply %s: %w", key, err)
-	}
-	return nil
+	return e.enqueue(ctx, task, fmt.Sprintf("reply %s", key))
 }
 
 // RequestReplier handles inbox:request-reply: it renders the reply and sends it

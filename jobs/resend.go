@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -40,13 +39,7 @@ func (e *Enqueuer) ResendInvitation(ctx context.Context, id string, n int) error
 	if err != nil {
 		return err
 	}
-	if _, err := e.client.EnqueueContext(ctx, task); err != nil {
-		if errors.Is(err, asynq.ErrTaskIDConflict) || errors.Is(err, asynq.ErrDuplicateTask) {
-			return fmt.Errorf("%w: send %d of invitation %s", ErrAlreadyQueued, n, id)
-		}
-		return fmt.Errorf("jobs: enqueue send %d of invitation %s: %w", n, id, err)
-	}
-	return nil
+	return e.enqueue(ctx, task, fmt.Sprintf("send %d of invitation %s", n, id))
 }
 
 // invitationMessageKind is the Message-ID kind of an invitation's n-th email:
