@@ -118,7 +118,7 @@ func (s *LeadSender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 		m := mailer.Message{To: partner.ContactEmail, ToName: partner.Name, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
 			MessageID: mailer.MessageID(lead.ID+"."+pid, "lead", s.domain),
-			Headers:   map[string]string{"Auto-Submitted": "auto-generated"}}
+			Headers:   KindHeaders(templates.KindLead)}
 		if err := s.mail.Send(ctx, m); err != nil {
 			if errors.Is(err, mailer.ErrTemporary) {
 				failures = append(failures, fmt.Errorf("mail to %s: %w", pid, err))

@@ -208,7 +208,7 @@ func (n *Notifier) email(ctx context.Context, log *slog.Logger, taskID, locale, 
 	m := mailer.Message{
 		To: to, ToName: toName, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
 		MessageID: mailer.MessageID(hex.EncodeToString(sum[:12]), "notify", n.domain),
-		Headers:   map[string]string{"Auto-Submitted": "auto-generated"},
+		Headers:   KindHeaders(templates.KindNotification),
 	}
 	if err := n.mail.Send(ctx, m); err != nil {
 		if errors.Is(err, mailer.ErrTemporary) {

@@ -213,7 +213,7 @@ func (p *PortalMailer) signIn(ctx context.Context, pl SignInLinkPayload) (mailer
 	}
 	return mailer.Message{To: pl.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
 		MessageID: mailer.MessageID(pl.Token.ID, "signin-link", p.domain),
-		Headers:   map[string]string{"Auto-Submitted": "auto-generated"}}, nil
+		Headers:   KindHeaders(templates.KindSignInLink)}, nil
 }
 
 func (p *PortalMailer) agreementRequest(ctx context.Context, pl AgreementRequestPayload) (mailer.Message, error) {
@@ -242,5 +242,5 @@ func (p *PortalMailer) agreementRequest(ctx context.Context, pl AgreementRequest
 	}
 	return mailer.Message{To: pl.Email, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
 		MessageID: mailer.MessageID(pl.Token.ID, "agreement-request", p.domain),
-		Headers:   map[string]string{"Auto-Submitted": "auto-generated"}}, nil
+		Headers:   KindHeaders(templates.KindAgreementRequest)}, nil
 }

@@ -108,6 +108,9 @@ func (r *Reminder) compose(ctx context.Context, inv partnerships.Invitation, n i
 	if err != nil {
 		return mailer.Message{}, fmt.Errorf("jobs: remind %s: render: %w: %w", inv.ID, err, asynq.SkipRetry)
 	}
+	headers := KindHeaders(templates.KindReminder)
+	headers["List-Unsubscribe"] = "<" + stopURL + ">"
+	headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 	return mailer.Message{
 		To:         inv.Email,
 		Subject:    rendered.Subject,
@@ -115,10 +118,6 @@ func (r *Reminder) compose(ctx context.Context, inv partnerships.Invitation, n i
 		HTML:       rendered.HTML,
 		MessageID:  mailer.MessageID(inv.ID, "reminder"+strconv.Itoa(n), r.domain),
 		ReturnPath: bounces.ReturnPath(inv.ID, r.domain),
-		Headers: map[string]string{
-			"List-Unsubscribe":      "<" + stopURL + ">",
-			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-			"Auto-Submitted":        "auto-generated",
-		},
+		Headers:    headers,
 	}, nil
 }
