@@ -144,17 +144,12 @@ func (s *Server) endRelationship(w http.ResponseWriter, r *http.Request) {
 	if s.notFoundOrUnavailable(w, r, err, "relationship") {
 		return
 	}
-	log := s.log(r).With("customer_id", rel.CustomerID, "partner_id", partner.ID)
-	ev := jobs.Event{
+	s.notify(r, jobs.Event{
 		Kind: jobs.EventRelationshipEnded, PartnerID: partner.ID, CustomerID: rel.CustomerID,
 		Actor: partner.ID, At: at,
 		Detail: fmt.Sprintf("types=%s roles=%s", joinNames(rel.Types), joinNames(rel.Roles)),
-	}
-	if err := s.Enqueuer.Notify(r.Context(), ev); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
-		// The relationship is ended; only telling the customer failed.
-		log.Error("relationship ended but the customer could not be notified", "err", err)
-	}
-	log.Info("relationship ended by the partner")
+	})
+	s.log(r).Info("relationship ended by the partner", "customer_id", rel.CustomerID, "partner_id", partner.ID)
 	resp := toRelationshipResponse(rel)
 	resp.Status, resp.EndedAt, resp.EndedBy = relationshipEnded, at, partner.ID
 	writeJSON(w, http.StatusOK, resp)
