@@ -72,7 +72,7 @@ func (s *Store) Accept(ctx context.Context, in AcceptInput) (Acceptance, Relatio
 	if err != nil {
 		return Acceptance{}, Relationship{}, err
 	}
-	ua := strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))
+	ua := cleanUserAgent(in.UserAgent)
 
 	// The relationship key needs the invitation's partner, which never changes once
 	// written; the script checks it is still the one read here.
@@ -184,6 +184,12 @@ func cleanAgreement(a AgreementRef) (AgreementRef, error) {
 // notToken reports runes not allowed in versions and locales.
 func notToken(r rune) bool {
 	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+}
+
+// cleanUserAgent is a client's user agent as the audit keeps it: trimmed and cut
+// to maxUserAgentBytes on a character boundary.
+func cleanUserAgent(s string) string {
+	return strings.TrimSpace(truncateUTF8(s, maxUserAgentBytes))
 }
 
 // cleanIP returns an IP address or address:port as the canonical address alone.

@@ -2,7 +2,6 @@ package partnerships
 
 import (
 	"context"
-	"strings"
 )
 
 // DeclineInput is one admin's cancellation of an invitation.
@@ -32,7 +31,7 @@ func (s *Store) Decline(ctx context.Context, in DeclineInput) (Invitation, error
 	if err != nil {
 		return Invitation{}, err
 	}
-	ua := strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))
+	ua := cleanUserAgent(in.UserAgent)
 	c := customerID
 	if _, err := s.run(ctx, declineScript,
 		[]string{invitationKey(c, in.InvitationID), usersKey(c), auditKey(c)},

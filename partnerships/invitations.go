@@ -140,7 +140,7 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 		detail += " lead=" + in.LeadID
 	}
 	args := []any{inv.ID, inv.Email, msString(inv.CreatedAt), inv.PartnerID, detail,
-		ip, strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))}
+		ip, cleanUserAgent(in.UserAgent)}
 	c := inv.CustomerID
 	keys := []string{invitationKey(c, inv.ID), invitationsKey(c), usersKey(c), auditKey(c),
 		relationshipKey(c, inv.PartnerID)}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,7 +23,7 @@ func (o Origin) clean() (ip, ua string, err error) {
 			return "", "", err
 		}
 	}
-	return ip, strings.TrimSpace(truncateUTF8(o.UserAgent, maxUserAgentBytes)), nil
+	return ip, cleanUserAgent(o.UserAgent), nil
 }
 
 // RelatedError is ErrAlreadyRelated naming the relationship that already has the

@@ -121,7 +121,7 @@ func (a ActorInput) clean() (ActorInput, error) {
 		return ActorInput{}, err
 	}
 	a.UserEmail, a.IP = email, ip
-	a.UserAgent = strings.TrimSpace(truncateUTF8(a.UserAgent, maxUserAgentBytes))
+	a.UserAgent = cleanUserAgent(a.UserAgent)
 	return a, nil
 }
 
@@ -238,7 +238,7 @@ func (s *Store) RequestAgreement(ctx context.Context, in RequestAgreementInput) 
 	if err != nil {
 		return err
 	}
-	ua := strings.TrimSpace(truncateUTF8(in.UserAgent, maxUserAgentBytes))
+	ua := cleanUserAgent(in.UserAgent)
 	c, p := in.CustomerID, in.PartnerID
 	for range maxStaleRetries {
 		rel, err := s.Relationship(ctx, c, p)

@@ -299,7 +299,7 @@ func (s *Store) StopReminders(ctx context.Context, id, ip, userAgent string) (In
 	if ip, err = cleanIP(ip); err != nil {
 		return Invitation{}, err
 	}
-	ua := strings.TrimSpace(truncateUTF8(userAgent, maxUserAgentBytes))
+	ua := cleanUserAgent(userAgent)
 	r, err := s.run(ctx, stopRemindersScript, []string{invitationKey(c, id), auditKey(c)},
 		id, msString(s.nowMS()), ip, ua)
 	return invitationReply(r, err)
