@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Invitation limits.
@@ -152,16 +154,18 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	}
 	args = append(args, string(inv.Type))
 	args = append(args, encodeInvitation(inv)...)
-	// Its reminders and expiry are scheduled first, then the partner's index entry
-	// (both derived indexes, see keys.go).
+	// Its reminders and expiry and the partner's index entry are written first,
+	// in one round trip (both derived indexes, see keys.go).
 	due := s.invitationEntries(inv)
-	if err := s.schedule(ctx, due); err != nil {
-		return Invitation{}, err
-	}
-	entry, err := s.indexInvitation(ctx, inv)
-	if err != nil {
+	entry := invitationIndexEntry(inv)
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, dueKey(), due...)
+		p.ZAdd(ctx, partnerInvitationsKey(inv.PartnerID), redis.Z{Member: entry})
+		return nil
+	}); err != nil {
+		s.unindexInvitation(ctx, inv.PartnerID, entry)
 		s.unschedule(ctx, due)
-		return Invitation{}, err
+		return Invitation{}, fmt.Errorf("partnerships: index and schedule invitation %s: %w", inv.ID, err)
 	}
 	r, err := s.run(ctx, createInvitationScript, keys, args...)
 	if err != nil || r.detail == "existing" {
