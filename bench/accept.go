@@ -77,6 +77,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	var next, ok atomic.Int64
 	rest := links[openN:]
 	waitProfile := e.profile(ctx, "serve", "accept", e.o.maxDuration)
+	m := e.cpuMeter()
 	deadline := time.Now().Add(e.o.maxDuration)
 	start = time.Now()
 	for range e.o.maxWorkers {
@@ -97,6 +98,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	}
 	wg.Wait()
 	maxRate := float64(ok.Load()) / time.Since(start).Seconds()
+	acceptCPU := m.per(int(ok.Load()))
 	waitProfile()
 	if f := failed.Load(); f > 0 {
 		e.log.Warn("accepts failed in the closed-loop run", "failed", f, "first", firstErr.Load())
@@ -118,6 +120,10 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 			ref:    fmt.Sprintf("redis-benchmark SET, same Redis: %s /s", commas(setRate)),
 			ratio:  fmt.Sprintf("%.3f", maxRate/setRate),
 			target: "(reported)", met: "",
+		},
+		{
+			figure: "2. (CPU) per accept in the maximum-rate run (worker: its notifications)",
+			got:    acceptCPU, target: "(diagnostic)",
 		},
 	}, nil
 }

@@ -24,14 +24,18 @@ import (
 // same rendered invitation to the same sink over one reused connection.
 func benchSend(ctx context.Context, e *env) ([]row, error) {
 	n := e.o.sends
+	m := e.cpuMeter()
 	raw, err := rawGoMailRate(ctx, e, n)
 	if err != nil {
 		return nil, fmt.Errorf("raw go-mail: %w", err)
 	}
+	rawCPU := m.per(n)
+	m = e.cpuMeter()
 	got, posts, err := partnerlinkSendRate(ctx, e, n)
 	if err != nil {
 		return nil, err
 	}
+	gotCPU := m.per(n)
 	apiAlone, workerAlone, err := sendBreakdown(ctx, e, n)
 	if err != nil {
 		return nil, fmt.Errorf("breakdown: %w", err)
@@ -49,6 +53,11 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 		got:    fmt.Sprintf("API %s posts/s; worker %s sends/s", commas(apiAlone), commas(workerAlone)),
 		ref:    fmt.Sprintf("raw go-mail %s msgs/s", commas(raw)),
 		ratio:  fmt.Sprintf("worker %.2f", workerAlone/raw),
+		target: "(diagnostic)",
+	}, {
+		figure: "1. (CPU) per invitation end to end; per raw message (bench = load generator + SMTP sink)",
+		got:    gotCPU,
+		ref:    rawCPU,
 		target: "(diagnostic)",
 	}}, nil
 }
