@@ -170,3 +170,90 @@ func TestRedisCluster(t *testing.T) {
 		t.Errorf("openRedis with one evicting master = %v; want a refusal naming %s", err, c.Nodes[2].Addr)
 	}
 }
+
+// TestRedisSentinelFailover: when the master dies, the sentinel promotes its
+// replica, and the store and the queue, reached through the redis-sentinel:// URL,
+// carry on against the new master without a restart; what was written before the
+// failover (and replicated) is still there.
+func TestRedisSentinelFailover(t *testing.T) {
+	s := testredis.StartSentinelFailover(t)
+	ctx := t.Context()
+	rdb, connOpt, err := openRedis(ctx, s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	store := partnerships.NewStore(rdb)
+	before, _, err := store.CreatePartner(ctx, "Contoso", "sales@contoso.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The replica has it before the master goes.
+	waitFor(t, 10*time.Second, "the replica to hold the master's keys", func() bool {
+		m, err1 := s.Master.Client().DBSize(ctx).Result()
+		r, err2 := s.Replica.Client().DBSize(ctx).Result()
+		return err1 == nil && err2 == nil && m > 0 && r == m
+	})
+
+	s.Master.Kill()
+	killed := time.Now()
+	deadline := killed.Add(30 * time.Second)
+	for {
+		addr, err := s.MasterAddr(ctx)
+		if err == nil && addr == s.Replica.Addr {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the sentinel did not promote the replica within 30 s: master %s, %v", addr, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	promoted := time.Since(killed)
+	// The first command after the failover may still meet the dead master's
+	// connections; go-redis's failover client then asks the sentinel again.
+	var after partnerships.Partner
+	for {
+		after, _, err = store.CreatePartner(ctx, "Fabrikam Partners", "sales@fabrikam.example")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the store did not write to the new master: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("master killed: replica promoted after %v, first write to it after %v", promoted.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond))
+	for _, p := range []partnerships.Partner{before, after} {
+		if got, err := store.Partner(ctx, p.ID); err != nil || got.Name != p.Name {
+			t.Errorf("after the failover, Partner(%s) = %+v, %v", p.ID, got, err)
+		}
+	}
+	if role, err := s.Replica.Client().Do(ctx, "ROLE").Slice(); err != nil || len(role) == 0 || role[0] != "master" {
+		t.Errorf("the replica's ROLE = %v, %v; want master", role, err)
+	}
+	// The queue works on the new master: through the option made before the
+	// failover, and connected afresh through the same URL.
+	client := asynq.NewClient(connOpt)
+	defer client.Close()
+	if _, err := client.Enqueue(asynq.NewTask("failover:ping", nil), asynq.Queue("failover")); err != nil {
+		t.Errorf("enqueue through the option made before the failover: %v", err)
+	}
+	insp := asynq.NewInspector(connOpt)
+	defer insp.Close()
+	if q, err := insp.GetQueueInfo("failover"); err != nil || q.Pending != 1 {
+		t.Errorf("queue failover after the enqueue: %+v, %v; want 1 pending", q, err)
+	}
+	roundTrip(t, s.URL)
+}
+
+// waitFor polls cond every 50 ms until it holds or d has passed.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", d, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
