@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/partnerlink/partnerlink/partnerships"
@@ -23,15 +24,18 @@ import (
 // benchAccept (item 2): POST /invite/{token}/accept from an open-loop load
 // generator at o.acceptRate for o.acceptDuration (p50, p99 measured from each
 // request's scheduled start, so a stall counts against every request it delays),
-// then the maximum rate with o.maxWorkers closed-loop clients for o.maxDuration,
-// next to redis-benchmark's SET rate on the same redis-server. Every accept is
-// its own sent invitation to its own customer.
+// twice: with the worker paused (SIGSTOP: the POST alone; the two notification
+// emails each accept queues are sent after the run, and their drain is timed),
+// and with the worker running and sending them meanwhile on the same cores. Then
+// the maximum rate with o.maxWorkers closed-loop clients for o.maxDuration, next to
+// redis-benchmark's SET rate on the same redis-server. Every accept is its own sent
+// invitation to its own customer.
 func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	openN := int(float64(e.o.acceptRate) * e.o.acceptDuration.Seconds())
 	// The closed-loop run gets up to 3,000 accepts/s worth of invitations.
 	maxN := int(3000 * e.o.maxDuration.Seconds())
-	e.log.Info("creating sent invitations for the accept runs", "n", openN+maxN)
-	links, err := sentInvitations(ctx, e, openN+maxN)
+	e.log.Info("creating sent invitations for the accept runs", "n", 2*openN+maxN)
+	links, err := sentInvitations(ctx, e, 2*openN+maxN)
 	if err != nil {
 		return nil, err
 	}
@@ -43,43 +47,38 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 		MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}}
 	defer hc.CloseIdleConnections()
 
-	// Open loop.
-	lat := make([]time.Duration, openN)
-	var failed atomic.Int64
-	var firstErr atomic.Value
-	var wg sync.WaitGroup
-	interval := time.Second / time.Duration(e.o.acceptRate)
-	start := time.Now()
-	for i := range openN {
-		at := start.Add(time.Duration(i) * interval)
-		if d := time.Until(at); d > 0 {
-			time.Sleep(d)
-		}
-		wg.Go(func() {
-			if err := postAccept(ctx, hc, e.base, links[i], form); err != nil {
-				failed.Add(1)
-				firstErr.CompareAndSwap(nil, err)
-			}
-			lat[i] = time.Since(at)
-		})
+	// Open loop, worker paused.
+	pid := e.worker.Process.Pid
+	sent := len(e.sink.Messages())
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	openElapsed := time.Since(start)
-	openFailed := failed.Load()
-	if openFailed > 0 {
-		e.log.Warn("accepts failed in the open-loop run (counted with their time)", "failed", openFailed, "of", openN, "first", firstErr.Load())
+	paused := openLoop(ctx, e, hc, links[:openN], form)
+	drainStart := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		return nil, err
 	}
-	failed.Store(0)
-	slices.Sort(lat)
-	p50, p99 := lat[len(lat)*50/100], lat[len(lat)*99/100]
+	// Each accept queued two notifications (accepted, agreement signed) to the partner.
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	notices := 2 * (openN - int(paused.failed))
+	if _, err := e.sink.Wait(wctx, sent+notices); err != nil {
+		return nil, fmt.Errorf("waiting for the %d notification emails of the paused run: %w", notices, err)
+	}
+	drain := float64(notices) / time.Since(drainStart).Seconds()
+
+	// Open loop, worker running.
+	running := openLoop(ctx, e, hc, links[openN:2*openN], form)
 
 	// Closed loop: the maximum rate.
-	var next, ok atomic.Int64
-	rest := links[openN:]
+	var next, ok, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	rest := links[2*openN:]
 	waitProfile := e.profile(ctx, "serve", "accept", e.o.maxDuration)
 	m := e.cpuMeter()
 	deadline := time.Now().Add(e.o.maxDuration)
-	start = time.Now()
+	start := time.Now()
 	for range e.o.maxWorkers {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
@@ -107,15 +106,13 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
+	figure := fmt.Sprintf("2. accept POST at %s req/s open loop for %v", commas(float64(e.o.acceptRate)), e.o.acceptDuration)
 	return []row{
+		paused.row(figure+", worker paused (the POST alone)",
+			fmt.Sprintf("afterwards the worker sent the %s notification emails at %s /s", commas(float64(notices)), commas(drain))),
+		running.row(figure+", worker running (sending 2 notification emails per accept on the same cores)", ""),
 		{
-			figure: fmt.Sprintf("2. accept POST at %s req/s open loop for %v", commas(float64(e.o.acceptRate)), e.o.acceptDuration),
-			got: fmt.Sprintf("p50 %s, p99 %s (%s sent in %.1f s, %d failed)", ms(p50), ms(p99), commas(float64(openN)),
-				openElapsed.Seconds(), openFailed),
-			ref: "", ratio: "", target: "p99 ≤ 5 ms", met: metStr(p99 <= 5*time.Millisecond && openFailed == 0),
-		},
-		{
-			figure: fmt.Sprintf("2. accept POST maximum rate (%d clients, %v)", e.o.maxWorkers, e.o.maxDuration),
+			figure: fmt.Sprintf("2. accept POST maximum rate (%d clients, %v, worker running)", e.o.maxWorkers, e.o.maxDuration),
 			got:    commas(maxRate) + " /s",
 			ref:    fmt.Sprintf("redis-benchmark SET, same Redis: %s /s", commas(setRate)),
 			ratio:  fmt.Sprintf("%.3f", maxRate/setRate),
@@ -126,6 +123,55 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 			got:    acceptCPU, target: "(diagnostic)",
 		},
 	}, nil
+}
+
+// openLoopResult is one open-loop run's latencies.
+type openLoopResult struct {
+	n        int
+	p50, p99 time.Duration
+	failed   int64
+	elapsed  time.Duration
+}
+
+func (r openLoopResult) row(figure, ref string) row {
+	return row{
+		figure: figure,
+		got: fmt.Sprintf("p50 %s, p99 %s (%s sent in %.1f s, %d failed)", ms(r.p50), ms(r.p99), commas(float64(r.n)),
+			r.elapsed.Seconds(), r.failed),
+		ref: ref, target: "p99 ≤ 5 ms", met: metStr(r.p99 <= 5*time.Millisecond && r.failed == 0),
+	}
+}
+
+// openLoop posts one accept for each of links at o.acceptRate, each on its own
+// schedule whatever the answers before it, and measures each from its scheduled start.
+func openLoop(ctx context.Context, e *env, hc *http.Client, links []string, form url.Values) openLoopResult {
+	lat := make([]time.Duration, len(links))
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(e.o.acceptRate)
+	start := time.Now()
+	for i := range links {
+		at := start.Add(time.Duration(i) * interval)
+		if d := time.Until(at); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Go(func() {
+			if err := postAccept(ctx, hc, e.base, links[i], form); err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+			}
+			lat[i] = time.Since(at)
+		})
+	}
+	wg.Wait()
+	r := openLoopResult{n: len(links), failed: failed.Load(), elapsed: time.Since(start)}
+	if r.failed > 0 {
+		e.log.Warn("accepts failed in an open-loop run (counted with their time)", "failed", r.failed, "of", len(links), "first", firstErr.Load())
+	}
+	slices.Sort(lat)
+	r.p50, r.p99 = lat[len(lat)*50/100], lat[len(lat)*99/100]
+	return r
 }
 
 // sentInvitations creates n customers, one sent invitation to each from the seed
