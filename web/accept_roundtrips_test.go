@@ -147,9 +147,20 @@ func (e *acceptEnv) accept(token string) *httptest.ResponseRecorder {
 }
 
 // Budgets of Redis round trips, besides asynq's own (acceptQueueTrips, one per
-// notification, counted apart).
+// notification, counted apart and sent at the same time as the session and list).
+//
+// A successful accept POST was 15 (+2): rate limit; invitation, partner, customer;
+// the accept's partner read, index entry, script; the session's two user reads and
+// script; customer check, partner list, relationships; per relationship its
+// partner and acceptance. Now: rate limit; invitation and customer; index entry,
+// script and index entry again (in order on one server); session, partners and
+// other relationships — and their acceptances when there are other relationships.
 const (
-	acceptQueueTrips = 2
+	acceptTrips         = 4 // a customer's first partner (bench item 2)
+	acceptTripsOthers   = 5 // a customer that has other partners already
+	acceptQueueTrips    = 2
+	reviewTrips         = 3 // GET /invite/{token}: rate limit; invitation and customer; partner and user (was 6)
+	portalPartnersTrips = 6 // GET /portal: session, its user (2); customer and partner ids; relationships and partners; acceptances (was 6 + 2 per partner)
 )
 
 // TestAcceptRoundTrips counts the Redis round trips of a successful accept POST,
@@ -163,7 +174,8 @@ func TestAcceptRoundTrips(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		others int // the customer's relationships with other partners before the accept
-	}{{"first partner", 0}, {"third partner", 2}} {
+		budget int64
+	}{{"first partner", 0, acceptTrips}, {"third partner", 2, acceptTripsOthers}} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, admin := e.customer()
 			for i := range tc.others {
@@ -185,10 +197,52 @@ func TestAcceptRoundTrips(t *testing.T) {
 			if rows := strings.Count(rec.Body.String(), "/portal/partners/pa_"); rows < tc.others+1 {
 				t.Errorf("the partner list links %d partners, want %d:\n%s", rows, tc.others+1, rec.Body)
 			}
+			if got > tc.budget {
+				t.Errorf("accept POST: %d round trips, budget %d", got, tc.budget)
+			}
 			if queued != acceptQueueTrips {
 				t.Errorf("asynq: %d round trips, want %d", queued, acceptQueueTrips)
 			}
+			var sess *http.Cookie
+			for _, c := range rec.Result().Cookies() {
+				if c.Name == sessionCookie {
+					sess = c
+				}
+			}
+			if sess == nil {
+				t.Fatalf("no session cookie: %v", rec.Header())
+			}
+
+			// The portal's partner list, as the accepting admin now sees it.
+			req := httptest.NewRequest("GET", "/portal", nil)
+			req.AddCookie(sess)
+			e.trips.Reset()
+			portal := httptest.NewRecorder()
+			e.srv.ServeHTTP(portal, req)
+			if portal.Code != http.StatusOK || strings.Count(portal.Body.String(), "/portal/partners/pa_") < tc.others+1 {
+				t.Fatalf("GET /portal: %d\n%s", portal.Code, portal.Body)
+			}
+			if got := e.trips.N(); got > portalPartnersTrips {
+				t.Errorf("GET /portal: %d round trips, budget %d", got, portalPartnersTrips)
+			}
 		})
+	}
+}
+
+// TestReviewRoundTrips counts the round trips of the review page.
+func TestReviewRoundTrips(t *testing.T) {
+	e := newAcceptEnv(t)
+	_, admin := e.customer()
+	token := e.invite(e.partner.ID, admin)
+	e.serve("GET", "/invite/"+token, nil) // loads the rate limit script
+	e.trips.Reset()
+	rec := e.serve("GET", "/invite/"+token, nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Contoso &lt;b&gt;Partners&lt;/b&gt;") ||
+		!strings.Contains(rec.Body.String(), `name="agreement_sha256"`) {
+		t.Fatalf("review: %d\n%s", rec.Code, rec.Body)
+	}
+	if got := e.trips.N(); got > reviewTrips {
+		t.Errorf("review page: %d round trips, budget %d", got, reviewTrips)
 	}
 }
 
