@@ -271,3 +271,31 @@ func BenchmarkAcceptPOST(b *testing.B) {
 	}
 	b.ReportMetric(float64(trips)/float64(b.N), "trips/op")
 }
+
+// BenchmarkRenderPartners renders the partner list page after an accept (one
+// partner, a notice, the portal navigation): serve's own CPU of the page.
+func BenchmarkRenderPartners(b *testing.B) {
+	p, err := parsePages()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &Server{pages: p, Deps: Deps{Logger: slog.New(slog.DiscardHandler)}}
+	lb, err := links.New("http://partnerlink.example")
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Links = lb
+	at := time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC)
+	data := partnersPage{
+		page: s.page(T("en", "partners.title"), "en"), CustomerName: "Customer 1 & Co",
+		Notice: Tf("en", "partners.accepted", "Contoso <b>Partners</b>"),
+		Rows: []partnerRow{{PartnerName: "Contoso <b>Partners</b>", Types: []string{"Delegated admin"},
+			Roles: []string{"Global admin", "Helpdesk admin"}, AgreementVersion: "2026-01", SignedBy: "admin@c1.example",
+			SignedAt: at, Since: at, DetailsURL: "/portal/partners/pa_aaaaaaaaaaaaaaaa"}},
+		Nav: &portalNav{PartnersURL: "/portal", InvitationsURL: "/portal/invitations", SignOutAction: "/portal/signout", CSRF: csrfValue},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.render(httptest.NewRecorder(), http.StatusOK, "partners", data)
+	}
+}
