@@ -145,7 +145,11 @@ func (s *Store) run(ctx context.Context, sc *script, keys []string, args ...any)
 	if s.plainScripts {
 		run = sc.plain
 	}
-	v, err := run.Run(ctx, s.rdb, keys, args...).Slice()
+	return sc.reply(run.Run(ctx, s.rdb, keys, args...).Slice())
+}
+
+// reply reads a script's answer (see run).
+func (sc *script) reply(v []any, err error) (reply, error) {
 	if err != nil {
 		return reply{}, fmt.Errorf("partnerships: %s: %w", sc.name, err)
 	}

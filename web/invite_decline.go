@@ -22,6 +22,10 @@ func (s *Server) confirmDecline(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if rf := s.withPartner(r.Context(), &o); rf != nil {
+		s.refuse(w, r, lang, rf)
+		return
+	}
 	s.render(w, http.StatusOK, "decline", declinePage{
 		page:          s.page(T(lang, "decline.title"), lang),
 		PartnerName:   o.partner.Name,
@@ -37,6 +41,10 @@ func (s *Server) confirmDecline(w http.ResponseWriter, r *http.Request) {
 func (s *Server) declineInvitation(w http.ResponseWriter, r *http.Request) {
 	o, lang, ok := s.openForPost(w, r, "decline")
 	if !ok {
+		return
+	}
+	if rf := s.withPartner(r.Context(), &o); rf != nil {
+		s.refuse(w, r, lang, rf)
 		return
 	}
 	inv, err := s.Store.Decline(r.Context(), partnerships.DeclineInput{

@@ -10,6 +10,8 @@ import (
 )
 
 // openInvite is an invitation reached through a valid link, with what its pages show.
+// Its partner is read only by the pages that show it (see withPartner): the page
+// after an accept takes the partner's name from the partner list it reads anyway.
 type openInvite struct {
 	token    string
 	claims   tokens.Claims
@@ -27,7 +29,8 @@ type refusal struct {
 	logReason string
 }
 
-// loadInvite verifies the link's token and loads its invitation. It reads only.
+// loadInvite verifies the link's token and loads its invitation and customer (one
+// round trip). It reads only.
 func (s *Server) loadInvite(ctx context.Context, token string) (openInvite, *refusal) {
 	claims, err := s.Tokens.Verify(token, tokens.PurposeInvite)
 	if errors.Is(err, tokens.ErrExpired) {
@@ -37,24 +40,31 @@ func (s *Server) loadInvite(ctx context.Context, token string) (openInvite, *ref
 	if err != nil {
 		return openInvite{}, tokenRefusal(err)
 	}
-	inv, err := s.Store.Invitation(ctx, claims.Subject)
-	if err != nil {
+	inv, customer, err := s.Store.InvitationAndCustomer(ctx, claims.Subject) // one round trip
+	if err != nil && inv.ID == "" {
 		return openInvite{}, storeRefusal(err, inv, "")
 	}
+	customerErr := err
 	if err := claims.CheckRecipient(inv.Email); err != nil {
 		return openInvite{}, &refusal{http.StatusForbidden, "recipient", nil, err.Error()}
 	}
 	if claims.ID != inv.TokenID {
 		return openInvite{}, storeRefusal(partnerships.ErrTokenSuperseded, inv, "")
 	}
-	o := openInvite{token: token, claims: claims, inv: inv}
-	if o.partner, err = s.Store.Partner(ctx, inv.PartnerID); err != nil {
-		return openInvite{}, unavailable(err)
+	if customerErr != nil {
+		return openInvite{}, unavailable(customerErr)
 	}
-	if o.customer, err = s.Store.Customer(ctx, inv.CustomerID); err != nil {
-		return openInvite{}, unavailable(err)
+	return openInvite{token: token, claims: claims, inv: inv, customer: customer}, nil
+}
+
+// withPartner reads the invitation's partner into o for a page that shows it.
+func (s *Server) withPartner(ctx context.Context, o *openInvite) *refusal {
+	p, err := s.Store.Partner(ctx, o.inv.PartnerID)
+	if err != nil {
+		return unavailable(err)
 	}
-	return o, nil
+	o.partner = p
+	return nil
 }
 
 // openForPage loads the link's invitation for a page (GET, HEAD): an invitation

@@ -1,8 +1,8 @@
 package web
 
 import (
-	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/partnerlink/partnerlink/agreements"
@@ -42,12 +42,15 @@ func (s *Server) reviewInvitation(w http.ResponseWriter, r *http.Request) {
 // showReview renders the review page; noticeKey names a text shown above the form.
 func (s *Server) showReview(w http.ResponseWriter, r *http.Request, o openInvite, status int, noticeKey string) {
 	lang := localeFor(o.inv.Locale, r)
-	user, err := s.Store.UserByEmail(r.Context(), o.inv.Email)
-	if err != nil && !errors.Is(err, partnerships.ErrUnknownRecipient) && !errors.Is(err, partnerships.ErrNotFound) {
+	// The partner, and the recipient as a user of the invitation's customer (what
+	// Accept checks), in one round trip.
+	partner, user, err := s.Store.PartnerAndUser(r.Context(), o.inv.PartnerID, o.inv.CustomerID, o.inv.Email)
+	if err != nil {
 		s.refuse(w, r, lang, unavailable(err))
 		return
 	}
-	canAccept := err == nil && user.CustomerID == o.inv.CustomerID && user.Role.CanAccept()
+	o.partner = partner
+	canAccept := user.CustomerID == o.inv.CustomerID && user.Role.CanAccept()
 	doc := s.Agreements.Latest(lang)
 	roles := make([]string, len(o.inv.Roles))
 	for i, role := range o.inv.Roles {
@@ -99,13 +102,14 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.showReview(w, r, o, http.StatusConflict, "review.agreement_new")
 		return
 	}
-	acc, _, err := s.Store.Accept(r.Context(), partnerships.AcceptInput{
+	a, err := s.Store.AcceptDetailed(r.Context(), partnerships.AcceptInput{
 		InvitationID: o.inv.ID,
 		TokenID:      o.claims.ID,
 		UserEmail:    o.claims.Recipient,
 		Agreement:    partnerships.AgreementRef{Version: doc.Version, Locale: doc.Locale, SHA256: doc.SHA256},
 		IP:           clientIP(r),
 		UserAgent:    r.UserAgent(),
+		Read:         &o.inv, // spares Accept reading its partner and duration
 	})
 	if err != nil {
 		if fresh, ferr := s.Store.Invitation(r.Context(), o.inv.ID); ferr == nil {
@@ -114,17 +118,39 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, lang, storeRefusal(err, o.inv, lang))
 		return
 	}
+	acc := a.Acceptance
 	s.Metrics.Invitation(metrics.StatusAccepted) // Observability (metrics)
 	s.log(r).Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
 		"customer_id", o.inv.CustomerID, "partner_id", o.inv.PartnerID, "ip", acc.IP)
-	s.notify(r, jobs.Event{Kind: jobs.EventInvitationAccepted, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
-		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
-	s.notify(r, jobs.Event{Kind: jobs.EventAgreementSigned, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
-		InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
+	// The two notifications are queued while the store starts the session and
+	// reads the partner list: three round trips at once rather than one by one.
+	var queued sync.WaitGroup
+	for _, kind := range []string{jobs.EventInvitationAccepted, jobs.EventAgreementSigned} {
+		queued.Go(func() {
+			s.notify(r, jobs.Event{Kind: kind, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
+				InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
+		})
+	}
 	// Customer portal: the accepting admin is signed in, so the partner list's
 	// links to each partner's details work at once.
-	s.startSession(w, r, acc.UserEmail)
-	s.showPartners(w, r, lang, o.customer, Tf(lang, "partners.accepted", o.partner.Name))
+	after, err := s.Store.ListAfterAccept(r.Context(), a, true)
+	queued.Wait()
+	if after.SessionErr != nil {
+		s.log(r).Warn("portal session not started", "err", after.SessionErr, "ip", clientIP(r))
+	} else {
+		s.setSession(w, after.Session)
+	}
+	if err != nil {
+		s.refuse(w, r, lang, unavailable(err))
+		return
+	}
+	partnerName := o.inv.PartnerID
+	for _, v := range after.Views {
+		if v.Partner.ID == o.inv.PartnerID {
+			partnerName = v.Partner.Name
+		}
+	}
+	s.showPartners(w, r, lang, o.customer, after.Views, Tf(lang, "partners.accepted", partnerName))
 }
 
 // partnersPage lists the partners a customer works with.
@@ -149,18 +175,18 @@ type partnerRow struct {
 	AgreementStale bool   // signed, but an older version
 }
 
-func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang string, c partnerships.Customer, notice string) {
-	rels, err := s.Store.Relationships(r.Context(), c.ID)
-	if err != nil {
-		s.refuse(w, r, lang, unavailable(err))
-		return
-	}
-	rows := make([]partnerRow, 0, len(rels))
-	for _, rel := range rels {
+// showPartners renders customer c's partner list (views, as the store's
+// CustomerPartners returns it).
+func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang string, c partnerships.Customer,
+	views []partnerships.RelationshipView, notice string) {
+	latest := s.Agreements.Latest(lang).Version
+	rows := make([]partnerRow, 0, len(views))
+	for _, v := range views {
+		rel := v.Relationship
 		row := partnerRow{PartnerName: rel.PartnerID, Since: rel.Since,
 			DetailsURL: s.Links.Path("portal", "partners", rel.PartnerID)}
-		if p, err := s.Store.Partner(r.Context(), rel.PartnerID); err == nil {
-			row.PartnerName = p.Name
+		if v.Partner.ID != "" {
+			row.PartnerName = v.Partner.Name
 		}
 		for _, t := range rel.Types {
 			row.Types = append(row.Types, s.Templates.TypeLabel(lang, t))
@@ -168,12 +194,10 @@ func (s *Server) showPartners(w http.ResponseWriter, r *http.Request, lang strin
 		for _, role := range rel.Roles {
 			row.Roles = append(row.Roles, s.Templates.RoleLabel(lang, role))
 		}
-		if rel.AcceptanceID != "" {
-			if a, err := s.Store.Acceptance(r.Context(), c.ID, rel.AcceptanceID); err == nil {
-				row.AgreementVersion, row.SignedBy, row.SignedAt = a.AgreementVersion, a.UserEmail, a.AcceptedAt
-			}
+		if a := v.Acceptance; a.ID != "" {
+			row.AgreementVersion, row.SignedBy, row.SignedAt = a.AgreementVersion, a.UserEmail, a.AcceptedAt
 		}
-		if row.AgreementVersion != s.Agreements.Latest(lang).Version {
+		if row.AgreementVersion != latest {
 			row.AgreementURL = s.Links.Path("portal", "partners", rel.PartnerID, "agreement")
 			row.AgreementStale = row.AgreementVersion != ""
 		}

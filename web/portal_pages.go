@@ -38,12 +38,12 @@ func doneNotice(r *http.Request, lang string) string {
 
 // portalHome is GET /portal: the partner relationships.
 func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, sess partnerships.Session, lang string) {
-	c, err := s.Store.Customer(r.Context(), sess.CustomerID)
+	c, views, err := s.Store.CustomerPartners(r.Context(), sess.CustomerID)
 	if err != nil {
 		s.refuse(w, r, lang, unavailable(err))
 		return
 	}
-	s.showPartners(w, r, lang, c, doneNotice(r, lang))
+	s.showPartners(w, r, lang, c, views, doneNotice(r, lang))
 }
 
 // partnerPage is a partner's details.

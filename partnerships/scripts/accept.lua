@@ -17,7 +17,8 @@
 -- ARGV[14] the invitation's duration ms the caller read (ARGV[13] follows from it)
 -- Reply: {code, detail} or
 --        {'OK', '', user role, relationship types, roles, since ms, updated_at ms,
---         ends_at ms, auto_extend}
+--         ends_at ms, auto_extend, the customer's partner ids by since…}
+--        (the partner ids spare the page after an accept a read of KEYS[6])
 local inv = KEYS[1]
 local users = KEYS[2]
 local acc = KEYS[3]
@@ -103,4 +104,8 @@ redis.call('XADD', audit, 'MAXLEN', '~', 10000, '*',
   'detail', 'acceptance_id=' .. ARGV[5] .. ' version=' .. ARGV[8] .. ' locale=' .. ARGV[9] ..
     ' sha256=' .. ARGV[10])
 
-return {'OK', '', role, types, relRoles, since, ARGV[4], ARGV[13], autoExtend}
+local out = {'OK', '', role, types, relRoles, since, ARGV[4], ARGV[13], autoExtend}
+for _, p in ipairs(redis.call('ZRANGE', partners, 0, -1)) do
+  out[#out + 1] = p
+end
+return out
