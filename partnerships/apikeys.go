@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -14,11 +16,23 @@ import (
 // API keys are "pl_" and 32 base32 characters (160 random bits). The store keeps only
 // their SHA-256: in the index pl:{partners}:apikeys (digest → partner id) and in the
 // partner's api_keys list.
+//
+// The partner's api_keys list decides: a key is good when the partner record lists
+// its digest. The index only finds the record, and what it says for a digest never
+// changes (a digest is added once, with its key, and never given to another
+// partner), so a Store remembers the partner ids of the digests it has seen
+// succeed (apiKeyPartners) and reads only the partner record for them: one round
+// trip instead of two. Taking a key back must therefore take it off the partner's
+// list; removing it from the index alone would not stop a running process.
 
 func apiKeyDigest(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
 }
+
+// ValidAPIKey reports whether key has the form of an API key (it may still be
+// unknown). It reads nothing.
+func ValidAPIKey(key string) bool { return validAPIKey(key) }
 
 // AddAPIKey gives a partner another API key and returns it; it is shown only here.
 func (s *Store) AddAPIKey(ctx context.Context, partnerID string) (string, error) {
@@ -37,33 +51,104 @@ func (s *Store) AddAPIKey(ctx context.Context, partnerID string) (string, error)
 //
 // The index is looked up by the key's digest, which a caller cannot steer, and the
 // digest is then compared in constant time with the ones the partner record holds,
-// so the index and the partner must agree.
+// so the index and the partner must agree. A key seen before costs one round trip
+// (the partner record), a new one two.
 func (s *Store) PartnerByAPIKey(ctx context.Context, apiKey string) (Partner, error) {
+	p, _, err := s.PartnerByAPIKeyWithRecipient(ctx, apiKey, "")
+	return p, err
+}
+
+// PartnerByAPIKeyWithRecipient is PartnerByAPIKey that also makes, in the same
+// round trip, the reads CreateInvitation needs about recipient email (see
+// Recipient). Pass the Recipient in NewInvitation.Recipient. With email "" (or
+// one too long to be an address) it reads nothing more and returns a nil
+// Recipient, as it does with any error.
+func (s *Store) PartnerByAPIKeyWithRecipient(ctx context.Context, apiKey, email string) (Partner, *Recipient, error) {
 	notFound := fmt.Errorf("%w: unknown API key", ErrNotFound)
 	if !validAPIKey(apiKey) {
-		return Partner{}, notFound
+		return Partner{}, nil, notFound
 	}
 	digest := apiKeyDigest(apiKey)
-	id, err := s.rdb.HGet(ctx, apiKeysKey(), digest).Result()
-	if errors.Is(err, redis.Nil) {
-		return Partner{}, notFound
+	email = strings.ToLower(strings.TrimSpace(email)) // cleanEmail's form; CreateInvitation checks the rest
+	withRecipient := email != "" && len(email) <= maxEmailBytes
+
+	var rr recipientReads
+	id, known := s.apiKeyPartners.get(digest)
+	if !known {
+		// The index first; the recipient's reads ride along.
+		var idCmd *redis.StringCmd
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			idCmd = p.HGet(ctx, apiKeysKey(), digest)
+			if withRecipient {
+				rr.queue(ctx, p, email)
+			}
+			return nil
+		}) // each command's own error is looked at; a recipient read's by CreateInvitation
+		if err := idCmd.Err(); errors.Is(err, redis.Nil) {
+			return Partner{}, nil, notFound
+		} else if err != nil {
+			return Partner{}, nil, fmt.Errorf("partnerships: look up API key: %w", err)
+		}
+		id = idCmd.Val()
+		if !validPartnerID(id) {
+			return Partner{}, nil, notFound
+		}
 	}
+	var partnerCmd *redis.MapStringStringCmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		partnerCmd = p.HGetAll(ctx, partnerKey(id))
+		if withRecipient && known {
+			rr.queue(ctx, p, email)
+		}
+		return nil
+	})
+	m, err := partnerCmd.Result()
 	if err != nil {
-		return Partner{}, fmt.Errorf("partnerships: look up API key: %w", err)
+		return Partner{}, nil, fmt.Errorf("partnerships: read partner %s: %w", id, err)
 	}
-	p, digests, err := s.partner(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Partner{}, notFound
-	}
-	if err != nil {
-		return Partner{}, err
+	if len(m) == 0 {
+		return Partner{}, nil, notFound
 	}
 	match := 0
-	for _, d := range digests {
+	for _, d := range splitList[string](m["api_keys"]) {
 		match |= subtle.ConstantTimeCompare([]byte(d), []byte(digest))
 	}
 	if match != 1 {
-		return Partner{}, notFound
+		return Partner{}, nil, notFound
 	}
-	return p, nil
+	if !known {
+		s.apiKeyPartners.put(digest, id)
+	}
+	var rc *Recipient
+	if withRecipient {
+		rc = rr.recipient(id)
+	}
+	return decodePartner(m), rc, nil
+}
+
+// maxAPIKeyPartners bounds how many digests a Store remembers (about 150 bytes
+// each); when full it starts over.
+const maxAPIKeyPartners = 10000
+
+// apiKeyPartnerCache remembers the partner id of API key digests that
+// PartnerByAPIKey found good. The zero value is empty and ready.
+type apiKeyPartnerCache struct {
+	mu sync.RWMutex
+	m  map[string]string // digest → partner id
+}
+
+func (c *apiKeyPartnerCache) get(digest string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	id, ok := c.m[digest]
+	return id, ok
+}
+
+func (c *apiKeyPartnerCache) put(digest, id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxAPIKeyPartners {
+		c.m = make(map[string]string)
+	}
+	c.m[digest] = id
 }

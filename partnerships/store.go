@@ -24,6 +24,8 @@ type Store struct {
 	suppressAfter int // hard bounces after which an address is suppressed
 
 	reminders []time.Duration // before expiry, when CreateInvitation schedules reminders (sched)
+
+	apiKeyPartners apiKeyPartnerCache // partner ids of API key digests found good (apikeys.go)
 }
 
 // Option configures a Store.
