@@ -94,24 +94,27 @@ func (s *Store) PartnerByAPIKeyWithRecipient(ctx context.Context, apiKey, email 
 			return Partner{}, nil, notFound
 		}
 	}
-	var partnerCmd *redis.MapStringStringCmd
+	// Only the fields a Partner has and the key list: the hash also holds the
+	// directory profile, which authentication does not need.
+	var partnerCmd *redis.SliceCmd
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		partnerCmd = p.HGetAll(ctx, partnerKey(id))
+		partnerCmd = p.HMGet(ctx, partnerKey(id), "id", "name", "contact_email", "created_at", "api_keys")
 		if withRecipient && known {
 			rr.queue(ctx, p, email)
 		}
 		return nil
 	})
-	m, err := partnerCmd.Result()
+	v, err := partnerCmd.Result()
 	if err != nil {
 		return Partner{}, nil, fmt.Errorf("partnerships: read partner %s: %w", id, err)
 	}
-	if len(m) == 0 {
-		return Partner{}, nil, notFound
+	var f [5]string // a field the hash lacks (all of them: no partner) reads ""
+	for i := range min(len(v), len(f)) {
+		f[i], _ = v[i].(string)
 	}
-	match := 0
-	for _, d := range splitList[string](m["api_keys"]) {
-		match |= subtle.ConstantTimeCompare([]byte(d), []byte(digest))
+	match, want := 0, []byte(digest)
+	for d := range strings.SplitSeq(f[4], ",") {
+		match |= subtle.ConstantTimeCompare([]byte(d), want)
 	}
 	if match != 1 {
 		return Partner{}, nil, notFound
@@ -123,7 +126,7 @@ func (s *Store) PartnerByAPIKeyWithRecipient(ctx context.Context, apiKey, email 
 	if withRecipient {
 		rc = rr.recipient(id)
 	}
-	return decodePartner(m), rc, nil
+	return Partner{ID: f[0], Name: f[1], ContactEmail: f[2], CreatedAt: parseMS(f[3])}, rc, nil
 }
 
 // maxAPIKeyPartners bounds how many digests a Store remembers (about 150 bytes

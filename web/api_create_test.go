@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -92,9 +94,19 @@ func TestCreateInvitationRoundTrips(t *testing.T) {
 }
 
 // BenchmarkAPICreateInvitation is serve's work for one POST /api/v1/invitations
-// (handler, store, asynq enqueue; no HTTP connection) on a real redis-server.
+// (handler, store, asynq enqueue; no HTTP connection) on a real redis-server,
+// logging at info level; Quiet at warn, as the bench runs serve.
 func BenchmarkAPICreateInvitation(b *testing.B) {
+	benchmarkAPICreate(b, slog.LevelInfo)
+}
+
+func BenchmarkAPICreateInvitationQuiet(b *testing.B) {
+	benchmarkAPICreate(b, slog.LevelWarn)
+}
+
+func benchmarkAPICreate(b *testing.B, level slog.Level) {
 	e := newAPIEnv(b)
+	e.srv.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: level}))
 	b.ReportAllocs()
 	for b.Loop() {
 		w := httptest.NewRecorder()
