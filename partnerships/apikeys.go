@@ -54,22 +54,35 @@ func (s *Store) AddAPIKey(ctx context.Context, partnerID string) (string, error)
 // so the index and the partner must agree. A key seen before costs one round trip
 // (the partner record), a new one two.
 func (s *Store) PartnerByAPIKey(ctx context.Context, apiKey string) (Partner, error) {
-	p, _, err := s.PartnerByAPIKeyWithRecipient(ctx, apiKey, "")
+	p, _, err := s.PartnerByAPIKeyWith(ctx, apiKey, WithAPIKey{})
 	return p, err
 }
 
-// PartnerByAPIKeyWithRecipient is PartnerByAPIKey that also makes, in the same
-// round trip, the reads CreateInvitation needs about recipient email (see
-// Recipient). Pass the Recipient in NewInvitation.Recipient. With email "" (or
-// one too long to be an address) it reads nothing more and returns a nil
-// Recipient, as it does with any error.
-func (s *Store) PartnerByAPIKeyWithRecipient(ctx context.Context, apiKey, email string) (Partner, *Recipient, error) {
+// WithAPIKey is what else PartnerByAPIKeyWith does in the round trip that reads
+// the key's partner.
+type WithAPIKey struct {
+	// RecipientEmail, when set, makes the reads CreateInvitation needs about this
+	// address (see Recipient). Pass the Recipient in NewInvitation.Recipient.
+	RecipientEmail string
+
+	// Also, when set, adds commands about the partner to the pipeline that reads
+	// its record, where the partner's id is known but the key not yet checked
+	// against the record: they run even when the key then turns out wrong (for a
+	// key seen before, only if the record no longer lists it). The pipeline is of
+	// the store's Redis client (Client).
+	Also func(p redis.Pipeliner, partnerID string)
+}
+
+// PartnerByAPIKeyWith is PartnerByAPIKey that makes the reads and commands of
+// with in the same round trip. It returns a nil Recipient with any error, and
+// when with.RecipientEmail is empty or too long to be an address.
+func (s *Store) PartnerByAPIKeyWith(ctx context.Context, apiKey string, with WithAPIKey) (Partner, *Recipient, error) {
 	notFound := fmt.Errorf("%w: unknown API key", ErrNotFound)
 	if !validAPIKey(apiKey) {
 		return Partner{}, nil, notFound
 	}
 	digest := apiKeyDigest(apiKey)
-	email = strings.ToLower(strings.TrimSpace(email)) // cleanEmail's form; CreateInvitation checks the rest
+	email := strings.ToLower(strings.TrimSpace(with.RecipientEmail)) // cleanEmail's form; CreateInvitation checks the rest
 	withRecipient := email != "" && len(email) <= maxEmailBytes
 
 	var rr recipientReads
@@ -101,6 +114,9 @@ func (s *Store) PartnerByAPIKeyWithRecipient(ctx context.Context, apiKey, email 
 		partnerCmd = p.HMGet(ctx, partnerKey(id), "id", "name", "contact_email", "created_at", "api_keys")
 		if withRecipient && known {
 			rr.queue(ctx, p, email)
+		}
+		if with.Also != nil {
+			with.Also(p, id)
 		}
 		return nil
 	})

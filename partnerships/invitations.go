@@ -56,7 +56,7 @@ type NewInvitation struct {
 	LeadID string
 
 	// Recipient, when set, holds the reads CreateInvitation makes before writing,
-	// already made with the partner's API key (PartnerByAPIKeyWithRecipient). It is
+	// already made with the partner's API key (PartnerByAPIKeyWith). It is
 	// used only when it was read for this PartnerID and Email; otherwise, or when
 	// nil, CreateInvitation reads them itself.
 	Recipient *Recipient

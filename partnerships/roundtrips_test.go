@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/partnerlink/partnerlink/internal/testredis"
 )
 
@@ -43,11 +45,11 @@ func TestCreateInvitationRoundTrips(t *testing.T) {
 	}
 	check("PartnerByAPIKey, a key seen before", 1)
 
-	got, rc, err := e.s.PartnerByAPIKeyWithRecipient(e.ctx, key, " Admin@Fabrikam.example ")
+	got, rc, err := e.s.PartnerByAPIKeyWith(e.ctx, key, WithAPIKey{RecipientEmail: " Admin@Fabrikam.example "})
 	if err != nil || got.ID != p.ID || rc == nil {
-		t.Fatalf("PartnerByAPIKeyWithRecipient = %v, %+v, %v", got, rc, err)
+		t.Fatalf("PartnerByAPIKeyWith = %v, %+v, %v", got, rc, err)
 	}
-	check("PartnerByAPIKeyWithRecipient", 1)
+	check("PartnerByAPIKeyWith", 1)
 	in.Recipient = rc
 	in.Type = Advisor
 	inv, err := e.s.CreateInvitation(e.ctx, in)
@@ -61,7 +63,7 @@ func TestCreateInvitationRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	for email, want := range map[string]error{"nobody@fabrikam.example": ErrUnknownRecipient, "billing@fabrikam.example": ErrSuppressed} {
-		_, rc, err := e.s.PartnerByAPIKeyWithRecipient(e.ctx, key, email)
+		_, rc, err := e.s.PartnerByAPIKeyWith(e.ctx, key, WithAPIKey{RecipientEmail: email})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,8 +76,29 @@ func TestCreateInvitationRoundTrips(t *testing.T) {
 		unchanged(t, e.rdb, before)
 	}
 
-	// An unknown key reads no recipient.
-	if _, rc, err := e.s.PartnerByAPIKeyWithRecipient(e.ctx, newAPIKey(), "admin@fabrikam.example"); !errors.Is(err, ErrNotFound) || rc != nil {
+	// Also's commands ride in the partner record's round trip, seen key or not.
+	for name, st := range map[string]*Store{"seen key": e.s, "new key": NewStore(e.rdb)} {
+		var gotID string
+		var echo *redis.StringCmd
+		rt.Reset()
+		if _, _, err := st.PartnerByAPIKeyWith(e.ctx, key, WithAPIKey{Also: func(p redis.Pipeliner, id string) {
+			gotID, echo = id, p.Echo(e.ctx, "also")
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		if gotID != p.ID || echo == nil || echo.Val() != "also" {
+			t.Errorf("%s: Also got %q and answered %v; want %s and \"also\"", name, gotID, echo, p.ID)
+		}
+		check(name+" with Also", map[string]int64{"seen key": 1, "new key": 2}[name])
+	}
+
+	// An unknown key reads no recipient and runs no Also.
+	if _, _, err := e.s.PartnerByAPIKeyWith(e.ctx, newAPIKey(), WithAPIKey{Also: func(redis.Pipeliner, string) {
+		t.Error("Also ran for an unknown key")
+	}}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown key: %v, want ErrNotFound", err)
+	}
+	if _, rc, err := e.s.PartnerByAPIKeyWith(e.ctx, newAPIKey(), WithAPIKey{RecipientEmail: "admin@fabrikam.example"}); !errors.Is(err, ErrNotFound) || rc != nil {
 		t.Errorf("unknown key: %+v, %v; want ErrNotFound and no Recipient", rc, err)
 	}
 }

@@ -54,6 +54,9 @@ func NewStore(rdb redis.UniversalClient, opts ...Option) *Store {
 	return s
 }
 
+// Client returns the Redis client the store runs on.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
 // Ping checks that Redis answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {

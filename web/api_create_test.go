@@ -65,32 +65,53 @@ func (e *apiEnv) createRequest() *http.Request {
 
 // TestCreateInvitationRoundTrips: a successful POST /api/v1/invitations costs at
 // most 3 round trips to Redis besides asynq's enqueue (which has its own client):
-// the API key's partner with the recipient's reads, the derived indexes, the
-// create script.
+// the API key's partner with the recipient's reads and the rate limit's decision,
+// the derived indexes, the create script. Any other partner API request pays one
+// round trip for its key and its rate limit together.
 func TestCreateInvitationRoundTrips(t *testing.T) {
 	e := newAPIEnv(t)
 	rt := testredis.CountRoundTrips(e.rdb)
-	for i := range 3 { // the first request of a key, and script loads, may cost more
-		w := httptest.NewRecorder()
-		e.srv.ServeHTTP(w, e.createRequest())
-		if w.Code != http.StatusCreated {
-			t.Fatalf("create %d: %d %s", i, w.Code, w.Body)
+	create := func(what string, budget int64) string {
+		t.Helper()
+		for i := range 6 { // the first requests of a key, and script loads, may cost more
+			rt.Reset()
+			w := httptest.NewRecorder()
+			e.srv.ServeHTTP(w, e.createRequest())
+			if w.Code != http.StatusCreated {
+				t.Fatalf("%s: create %d: %d %s", what, i, w.Code, w.Body)
+			}
+			if n := rt.N(); i >= 2 && n > budget {
+				t.Errorf("%s: create %d: %d round trips to Redis besides asynq's, want at most %d", what, i, n, budget)
+			} else {
+				t.Logf("%s: create %d: %d round trips", what, i, n)
+			}
+			if i == 5 {
+				return w.Header().Get("Location")
+			}
 		}
-		t.Logf("create %d: %d round trips", i, rt.N())
-		rt.Reset()
+		return ""
 	}
-	const budget = 3
-	for i := range 5 {
+	get := func(what, path string, budget int64) {
+		t.Helper()
 		rt.Reset()
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.key)
 		w := httptest.NewRecorder()
-		e.srv.ServeHTTP(w, e.createRequest())
-		if w.Code != http.StatusCreated {
-			t.Fatalf("create: %d %s", w.Code, w.Body)
+		e.srv.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: GET %s: %d %s", what, path, w.Code, w.Body)
 		}
 		if n := rt.N(); n > budget {
-			t.Errorf("create %d: %d round trips to Redis besides asynq's, want at most %d", i, n, budget)
+			t.Errorf("%s: GET %s: %d round trips, want at most %d", what, path, n, budget)
 		}
 	}
+
+	loc := create("unlimited", 3)
+	get("unlimited", loc, 2) // the key, the invitation
+
+	e.srv.apiLimiter = ratelimit.New(e.srv.RDB, "api-rt", ratelimit.Limit{Rate: 100000, Per: time.Minute, Burst: 1000})
+	loc = create("rate limited", 3)
+	get("rate limited", loc, 2)
 }
 
 // BenchmarkAPICreateInvitation is serve's work for one POST /api/v1/invitations

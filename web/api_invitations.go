@@ -74,8 +74,8 @@ func toResponse(inv partnerships.Invitation) invitationResponse {
 }
 
 // createInvitation authenticates its caller itself rather than behind
-// partnerOnly, so that the API key's partner and the reads the store makes about
-// the recipient share one round trip to Redis. A key of the wrong form is refused
+// partnerOnly, so that the API key's partner, the rate limit and the reads the
+// store makes about the recipient share one round trip to Redis. A key of the wrong form is refused
 // before the body is read; the body is read before the key is looked up, but
 // answered only after: an unknown key gets 401 and a partner over its limit 429,
 // whatever the body, as behind partnerOnly.
@@ -96,21 +96,19 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 			msg = "invalid invitation request"
 		}
 	}
-	var partner partnerships.Partner
-	var err error
+	email := ""
 	if msg == "" {
-		partner, in.Recipient, err = s.Store.PartnerByAPIKeyWithRecipient(r.Context(), key, in.Email)
-	} else {
-		partner, err = s.Store.PartnerByAPIKey(r.Context(), key)
+		email = in.Email
 	}
-	if r, ok = s.admitPartner(w, r, partner, err); !ok {
+	partner, rc, decide, err := s.partnerByKey(r, key, email)
+	if r, ok = s.admitPartner(w, r, partner, decide, err); !ok {
 		return
 	}
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, msg, fields)
 		return
 	}
-	in.PartnerID = partner.ID
+	in.PartnerID, in.Recipient = partner.ID, rc
 	in.IP, in.UserAgent = clientIP(r), r.UserAgent()
 	if in.LeadID != "" && !s.leadNamesPartner(w, r, in.LeadID, partner.ID) {
 		return
