@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,6 +54,99 @@ type NewInvitation struct {
 	// LeadID, when set, names the directory lead the invitation answers (directory);
 	// it is recorded in the audit detail as lead=<id>.
 	LeadID string
+
+	// Recipient, when set, holds the reads CreateInvitation makes before writing,
+	// already made with the partner's API key (PartnerByAPIKeyWith). It is
+	// used only when it was read for this PartnerID and Email; otherwise, or when
+	// nil, CreateInvitation reads them itself.
+	Recipient *Recipient
+}
+
+// Recipient is what CreateInvitation reads before it writes anything: that the
+// partner exists, which customer the address belongs to (the directory index;
+// the create script then checks the customer's users hash) and whether the address
+// is suppressed. The reads are made in one round trip, and their failures are
+// reported by CreateInvitation in that order.
+type Recipient struct {
+	partnerID  string // read in the same round trip: it exists
+	email      string
+	customerID string // "": no customer has the address
+	lookupErr  error  // reading the directory failed
+	suppressed bool
+	supprErr   error // reading the suppression failed
+}
+
+// readFor reports whether rc was read for partnerID and email.
+func (rc *Recipient) readFor(partnerID, email string) bool {
+	return rc != nil && rc.partnerID == partnerID && rc.email == email
+}
+
+// customer returns the id of the recipient's customer, or why there is no
+// invitation to make: ErrUnknownRecipient, ErrSuppressed or a read error.
+func (rc *Recipient) customer() (string, error) {
+	switch {
+	case rc.lookupErr != nil:
+		return "", rc.lookupErr
+	case rc.customerID == "":
+		return "", fmt.Errorf("%w: %s", ErrUnknownRecipient, rc.email)
+	case rc.supprErr != nil:
+		return "", rc.supprErr
+	case rc.suppressed:
+		return "", fmt.Errorf("%w: %s", ErrSuppressed, rc.email)
+	}
+	return rc.customerID, nil
+}
+
+// recipientReads are the recipient's reads queued in a pipeline.
+type recipientReads struct {
+	email      string
+	customer   *redis.StringCmd
+	suppressed *redis.FloatCmd
+}
+
+// queue adds the reads about email (cleaned) to p.
+func (rr *recipientReads) queue(ctx context.Context, p redis.Pipeliner, email string) {
+	rr.email = email
+	rr.customer = p.HGet(ctx, emailsKey(), email)
+	rr.suppressed = p.ZScore(ctx, suppressedKey(), email)
+}
+
+// recipient reads the answers, once the pipeline ran, for partner partnerID.
+func (rr *recipientReads) recipient(partnerID string) *Recipient {
+	rc := &Recipient{partnerID: partnerID, email: rr.email}
+	switch id, err := rr.customer.Result(); {
+	case errors.Is(err, redis.Nil):
+	case err != nil:
+		rc.lookupErr = fmt.Errorf("partnerships: look up %s: %w", rr.email, err)
+	case validCustomerID(id):
+		rc.customerID = id
+	}
+	switch err := rr.suppressed.Err(); {
+	case err == nil:
+		rc.suppressed = true
+	case !errors.Is(err, redis.Nil):
+		rc.supprErr = fmt.Errorf("partnerships: read suppression: %w", err)
+	}
+	return rc
+}
+
+// readRecipient makes CreateInvitation's reads in one round trip: that partner
+// partnerID exists (else ErrNotFound), and the recipient's.
+func (s *Store) readRecipient(ctx context.Context, partnerID, email string) (*Recipient, error) {
+	var exists *redis.IntCmd
+	var rr recipientReads
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, partnerKey(partnerID))
+		rr.queue(ctx, p, email)
+		return nil
+	}) // each command's own error is looked at, in CreateInvitation's order
+	switch n, err := exists.Result(); {
+	case err != nil:
+		return nil, fmt.Errorf("partnerships: read partner %s: %w", partnerID, err)
+	case n == 0:
+		return nil, fmt.Errorf("%w: partner %s", ErrNotFound, partnerID)
+	}
+	return rr.recipient(partnerID), nil
 }
 
 // CreateInvitation validates in, finds the customer from in.Email (ErrUnknownRecipient
@@ -63,6 +157,12 @@ type NewInvitation struct {
 // Validation errors wrap ErrInvalidInput, ErrInvalidType or ErrInvalidRole and name
 // the field; an unknown partner gives ErrNotFound. CreatedAt is the store's time in
 // whole seconds and ExpiresAt is CreatedAt+TTL, also in whole seconds.
+//
+// It costs three round trips: the reads (partner, directory, suppression: see
+// Recipient; none when in.Recipient has them), the derived index entries, the
+// create script. The customer's users hash is checked by the script alone, so an
+// address the directory names but the users hash does not (yet) hold is refused by
+// the script, with its entries taken back, rather than before them.
 func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitation, error) {
 	if !validPartnerID(in.PartnerID) {
 		return Invitation{}, invalid("partner_id", "%.40q is not a partner id", in.PartnerID)
@@ -97,24 +197,22 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	if err := checkDuration(in.Duration, in.AutoExtend, roles); err != nil {
 		return Invitation{}, err
 	}
-	if _, err := s.Partner(ctx, in.PartnerID); err != nil {
-		return Invitation{}, err
+	rc := in.Recipient
+	if !rc.readFor(in.PartnerID, email) {
+		if rc, err = s.readRecipient(ctx, in.PartnerID, email); err != nil {
+			return Invitation{}, err
+		}
 	}
-	user, err := s.UserByEmail(ctx, email)
+	customerID, err := rc.customer()
 	if err != nil {
 		return Invitation{}, err
-	}
-	if suppressed, err := s.Suppressed(ctx, email); err != nil {
-		return Invitation{}, err
-	} else if suppressed {
-		return Invitation{}, fmt.Errorf("%w: %s", ErrSuppressed, email)
 	}
 
 	created := s.now().UTC().Truncate(time.Second)
 	inv := Invitation{
-		ID:         newInvitationID(user.CustomerID),
+		ID:         newInvitationID(customerID),
 		PartnerID:  in.PartnerID,
-		CustomerID: user.CustomerID,
+		CustomerID: customerID,
 		Email:      email,
 		Type:       in.Type,
 		Roles:      roles,

@@ -24,6 +24,8 @@ type Store struct {
 	suppressAfter int // hard bounces after which an address is suppressed
 
 	reminders []time.Duration // before expiry, when CreateInvitation schedules reminders (sched)
+
+	apiKeyPartners apiKeyPartnerCache // partner ids of API key digests found good (apikeys.go)
 }
 
 // Option configures a Store.
@@ -51,6 +53,9 @@ func NewStore(rdb redis.UniversalClient, opts ...Option) *Store {
 	}
 	return s
 }
+
+// Client returns the Redis client the store runs on.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 // Ping checks that Redis answers.
 func (s *Store) Ping(ctx context.Context) error {

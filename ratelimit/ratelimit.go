@@ -102,6 +102,9 @@ func New(rdb redis.UniversalClient, name string, l Limit, opts ...Option) *Limit
 // Limit returns the limit the limiter applies.
 func (l *Limiter) Limit() Limit { return l.limit }
 
+// Client returns the Redis client the limiter was made with (nil for none).
+func (l *Limiter) Client() redis.UniversalClient { return l.rdb }
+
 // Allow takes one request from subject's budget, or refuses it. An unlimited
 // limiter allows at once without touching Redis. On a Redis error it returns the
 // error and a zero Result; the caller chooses whether to let the request through.
@@ -109,8 +112,33 @@ func (l *Limiter) Allow(ctx context.Context, subject string) (Result, error) {
 	if l.limit.Unlimited() {
 		return Result{Allowed: true, Remaining: -1}, nil
 	}
-	now := l.now().UnixMicro()
-	v, err := gcraScript.Run(ctx, l.rdb, []string{subjectKey(l.name, subject)}, now, l.interval, l.burst).Int64Slice()
+	return l.result(gcraScript.Run(ctx, l.rdb, []string{subjectKey(l.name, subject)}, l.args()...).Int64Slice())
+}
+
+// Queue adds one decision for subject, as Allow makes it, to pipeline p, so that it
+// rides in a round trip the caller makes anyway, and returns the function that
+// reads it once p has run. p must be a pipeline of the client the limiter was made
+// with. When Redis does not know the script yet (the first decision after a start,
+// a restart or SCRIPT FLUSH), the read makes the decision with Allow instead, in a
+// round trip of its own. An unlimited limiter adds nothing.
+func (l *Limiter) Queue(ctx context.Context, p redis.Pipeliner, subject string) func() (Result, error) {
+	if l.limit.Unlimited() {
+		return func() (Result, error) { return Result{Allowed: true, Remaining: -1}, nil }
+	}
+	cmd := gcraScript.EvalSha(ctx, p, []string{subjectKey(l.name, subject)}, l.args()...)
+	return func() (Result, error) {
+		if redis.HasErrorPrefix(cmd.Err(), "NOSCRIPT") {
+			return l.Allow(ctx, subject)
+		}
+		return l.result(cmd.Int64Slice())
+	}
+}
+
+// args are the script's ARGV for a decision now.
+func (l *Limiter) args() []any { return []any{l.now().UnixMicro(), l.interval, l.burst} }
+
+// result reads the script's reply.
+func (l *Limiter) result(v []int64, err error) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("ratelimit: %s: %w", l.name, err)
 	}

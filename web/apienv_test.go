@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/partnerlink/partnerlink/agreements"
 	"github.com/partnerlink/partnerlink/internal/testredis"
@@ -27,8 +28,9 @@ import (
 // queued, no worker runs them), a clock the test moves, two partners and a
 // customer with a global admin.
 type apiEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
+	rdb      *redis.Client // the store's client (asynq has its own)
 	srv      *Server
 	http     *httptest.Server
 	store    *partnerships.Store
@@ -61,11 +63,11 @@ func (c *testClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func newAPIEnv(t *testing.T) *apiEnv {
+func newAPIEnv(t testing.TB) *apiEnv {
 	t.Helper()
 	rs := testredis.Start(t)
 	rdb := rs.Client()
-	e := &apiEnv{t: t, ctx: context.Background(), clock: &testClock{now: time.Now().UTC().Truncate(time.Second)}}
+	e := &apiEnv{t: t, ctx: context.Background(), rdb: rdb, clock: &testClock{now: time.Now().UTC().Truncate(time.Second)}}
 	e.store = partnerships.NewStore(rdb, partnerships.WithClock(e.clock.Now))
 	key, err := tokens.GenerateKey("k1")
 	if err != nil {

@@ -53,6 +53,37 @@ func saneID(id string) bool {
 	return true
 }
 
+// requestIDHandler writes request_id first among a line's own attributes, as
+// Logger.With("request_id", id) would, but formats it only for a line written:
+// With formats it at once, for every request, whether or not it logs anything at
+// an enabled level. A logger derived from it (With, WithGroup) is the With one.
+type requestIDHandler struct {
+	slog.Handler
+	id string
+}
+
+func (h *requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	rec := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	rec.AddAttrs(slog.String("request_id", h.id))
+	r.Attrs(func(a slog.Attr) bool {
+		rec.AddAttrs(a)
+		return true
+	})
+	return h.Handler.Handle(ctx, rec)
+}
+
+func (h *requestIDHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return h.with().WithAttrs(as)
+}
+
+func (h *requestIDHandler) WithGroup(name string) slog.Handler {
+	return h.with().WithGroup(name)
+}
+
+func (h *requestIDHandler) with() slog.Handler {
+	return h.Handler.WithAttrs([]slog.Attr{slog.String("request_id", h.id)})
+}
+
 // statusWriter remembers the status code written.
 type statusWriter struct {
 	http.ResponseWriter
@@ -84,7 +115,7 @@ func (s *Server) observe(w http.ResponseWriter, r *http.Request, next func(http.
 	start := time.Now()
 	id := requestID(r)
 	w.Header().Set(RequestIDHeader, id)
-	log := s.log(r).With("request_id", id)
+	log := slog.New(&requestIDHandler{s.log(r).Handler(), id})
 	r = r.WithContext(context.WithValue(r.Context(), loggerKey{}, log))
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {

@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/partnerlink/partnerlink/partnerships"
+	"github.com/partnerlink/partnerlink/ratelimit"
 )
 
-// allowPartner takes one request from partner p's API limit. When the limit is
-// spent it answers 429 and returns false. When the limiter cannot reach Redis the
-// request goes through: the store answers 503 itself if Redis is really down.
-func (s *Server) allowPartner(w http.ResponseWriter, r *http.Request, p partnerships.Partner) bool {
-	res, err := s.apiLimiter.Allow(r.Context(), p.ID)
+// allowPartner reads the decision on the request from partner p's API limit (see
+// partnerByKey). When the limit is spent it answers 429 and returns false. When the
+// limiter cannot reach Redis the request goes through: the store answers 503
+// itself if Redis is really down.
+func (s *Server) allowPartner(w http.ResponseWriter, r *http.Request, p partnerships.Partner, decide func() (ratelimit.Result, error)) bool {
+	res, err := decide()
 	if err != nil {
 		s.log(r).Warn("api rate limit not applied", "partner_id", p.ID, "err", err)
 		return true

@@ -2,15 +2,15 @@ package testredis
 
 import (
 	"context"
-	"net"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// RoundTrips counts a go-redis client's round trips to Redis: a command sent on
-// its own is one, and a pipeline (or MULTI/EXEC transaction) is one however many
-// commands it holds. A script run that falls back from EVALSHA to EVAL counts two.
+// RoundTrips counts the round trips a go-redis client makes to Redis: a command
+// sent on its own is one, a pipeline or a MULTI/EXEC transaction is one (on a
+// Redis Cluster, one per call however many nodes it spans). A script run is one
+// (two when EVALSHA misses and EVAL follows). Safe for concurrent use.
 type RoundTrips struct{ n atomic.Int64 }
 
 // CountRoundTrips adds a hook to rdb that counts its round trips from now on.
@@ -20,16 +20,14 @@ func CountRoundTrips(rdb redis.UniversalClient) *RoundTrips {
 	return rt
 }
 
-// Reset sets the count back to zero.
+// Reset starts the count again at zero.
 func (rt *RoundTrips) Reset() { rt.n.Store(0) }
 
-// N returns the round trips counted since the hook was added or last Reset.
+// N returns the round trips counted since CountRoundTrips or the last Reset.
 func (rt *RoundTrips) N() int64 { return rt.n.Load() }
 
-// DialHook implements redis.Hook; dials are not counted.
-func (rt *RoundTrips) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
-}
+// DialHook implements redis.Hook.
+func (rt *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 // ProcessHook implements redis.Hook: one command, one round trip.
 func (rt *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
