@@ -220,18 +220,7 @@ func requestedRoles(t RelationshipType, asked []Role) ([]Role, error) {
 
 // Invitation returns the invitation with the given id.
 func (s *Store) Invitation(ctx context.Context, id string) (Invitation, error) {
-	c, err := CustomerOfInvitation(id)
-	if err != nil {
-		return Invitation{}, err
-	}
-	m, err := s.rdb.HGetAll(ctx, invitationKey(c, id)).Result()
-	if err != nil {
-		return Invitation{}, fmt.Errorf("partnerships: read invitation %s: %w", id, err)
-	}
-	if len(m) == 0 {
-		return Invitation{}, fmt.Errorf("%w: invitation %s", ErrNotFound, id)
-	}
-	return decodeInvitation(m), nil
+	return readInvitation(ctx, s.rdb, id)()
 }
 
 // InvitationsByCustomer returns a customer's invitations, oldest first (those created

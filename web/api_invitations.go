@@ -107,7 +107,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Metrics.Invitation(metrics.StatusCreated) // Observability (metrics)
 	log := s.log(r).With("invitation_id", inv.ID, "partner_id", partner.ID)
-	if err := s.Enqueuer.SendInvitation(r.Context(), inv.ID); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
+	if err := s.Enqueuer.SendInvitationOf(r.Context(), inv); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		// The invitation stays pending; the partner can see it and retry.
 		log.Error("invitation stored but its send could not be queued", "err", err)
 		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("invitation %s was stored but could not be queued for sending; try again shortly", inv.ID), nil)
