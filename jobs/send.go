@@ -87,6 +87,11 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("jobs: send invitation %s: record attempt: %w", inv.ID, err)
 	}
 	switch prev.State {
+	case partnerships.SendNotOpen:
+		// Closed since it was read (revoked, accepted, sent by another task).
+		log.Info("invitation no longer pending, nothing to send")
+		s.metrics.Send(metrics.OutcomeSkipped, 0)
+		return nil
 	case partnerships.SendAccepted:
 		log.Info("already accepted by the SMTP server, not sending again", "message_id", msg.MessageID)
 		return s.markSent(ctx, inv, msg.MessageID)

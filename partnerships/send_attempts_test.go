@@ -42,3 +42,25 @@ func TestSendAttemptStates(t *testing.T) {
 		}
 	}
 }
+
+// TestSendAttemptNotOpen: an invitation closed after the worker read it (here
+// revoked… failed) is refused by send_attempt, which records nothing.
+func TestSendAttemptNotOpen(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	p, _ := e.partner("contoso")
+	e.customer("fabrikam", "admin@fabrikam.example")
+	inv := e.invite(p.ID, "admin@fabrikam.example", Reseller)
+	if _, err := e.s.MarkFailed(ctx, inv.ID, "closed meanwhile"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		got, err := e.s.RecordSendAttempt(ctx, inv.ID, "<in.1@partnerlink.test>")
+		if err != nil || got != (SendAttemptRecord{State: SendNotOpen}) {
+			t.Errorf("RecordSendAttempt on a failed invitation = %+v, %v; want not_open after 0 attempts", got, err)
+		}
+	}
+	if n, err := e.rdb.HExists(ctx, invitationKey(inv.CustomerID, inv.ID), "attempt_count").Result(); err != nil || n {
+		t.Errorf("attempt recorded on a closed invitation: %t, %v", n, err)
+	}
+}
