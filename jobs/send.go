@@ -118,7 +118,7 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 func (s *Sender) markSent(ctx context.Context, inv partnerships.Invitation, messageID string) error {
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
-	if _, err := s.store.MarkSent(rctx, inv.ID, messageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
+	if err := s.store.RecordSent(rctx, inv.ID, messageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s sent: %w", inv.ID, err)
 	} else if err == nil {
 		s.metrics.Invitation(metrics.StatusSent)
