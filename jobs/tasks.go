@@ -77,8 +77,8 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	return min(d, 2*time.Hour)
 }
 
-// sendPayloadOf reads an invitation:send task's payload; a bad payload is never
-// retried.
+// sendPayloadOf reads an invitation:send task's payload (or the invitation id of
+// another task's, see invitationIDOf); a bad payload is never retried.
 func sendPayloadOf(t *asynq.Task) (SendInvitationPayload, error) {
 	var p SendInvitationPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
@@ -91,16 +91,11 @@ func sendPayloadOf(t *asynq.Task) (SendInvitationPayload, error) {
 }
 
 // invitationIDOf reads the invitation id of a task whose payload names one
-// (invitation:send, invitation:bounce-notice); a bad payload is never retried.
+// (invitation:bounce-notice); a bad payload is never retried.
 func invitationIDOf(t *asynq.Task) (string, error) {
-	var p struct {
-		InvitationID string `json:"invitation_id"`
-	}
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return "", fmt.Errorf("jobs: %s: bad payload %q: %w: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
-	}
-	if p.InvitationID == "" {
-		return "", fmt.Errorf("jobs: %s: bad payload %q: no invitation id: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+	p, err := sendPayloadOf(t)
+	if err != nil {
+		return "", err
 	}
 	return p.InvitationID, nil
 }

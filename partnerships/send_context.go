@@ -44,15 +44,12 @@ func (s *Store) SendContext(ctx context.Context, id, partnerID, email string) (S
 		suppressed func() (bool, error)
 	)
 	// Per-command errors are read below; the pipeline's own error is one of them.
+	// An empty or malformed partner id or address sends nothing (see reads.go).
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		inv = readInvitation(ctx, p, id)
 		customer = readCustomer(ctx, p, customerID)
-		if partnerID != "" {
-			partner = readPartner(ctx, p, partnerID)
-		}
-		if email != "" {
-			suppressed = readSuppressed(ctx, p, email)
-		}
+		partner = readPartner(ctx, p, partnerID)
+		suppressed = readSuppressed(ctx, p, email)
 		return nil
 	})
 	var sc SendContext

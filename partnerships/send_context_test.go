@@ -69,6 +69,11 @@ func checkReadContexts(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	missing := "in_" + c.ID[3:] + "_aaaaaaaaaaaaaaaa"
+	// A damaged record: no partner, no address.
+	blank := e.invite(p.ID, "admin@fabrikam.example", Reseller)
+	if err := e.rdb.HSet(e.ctx, invitationKey(c.ID, blank.ID), "partner_id", "", "email", "").Err(); err != nil {
+		t.Fatal(err)
+	}
 
 	sends := []struct {
 		name               string
@@ -83,6 +88,8 @@ func checkReadContexts(t *testing.T, e *env) {
 		{"a suppressed address", bounced.ID, bounced.PartnerID, bounced.Email, 1},
 		{"a partner that is gone", orphan.ID, orphan.PartnerID, orphan.Email, 1},
 		{"no such invitation", missing, p.ID, inv.Email, 1},
+		{"an invitation without partner and address", blank.ID, "", "", 1},
+		{"an invitation without partner and address, guessed", blank.ID, p.ID, inv.Email, 1}, // nothing to read again
 		{"a malformed invitation id", "in_nope", p.ID, inv.Email, 0},
 	}
 	for _, tt := range sends {
