@@ -160,7 +160,7 @@ func seedInvitationsTTL(t *testing.T, store *partnerships.Store, redisAddr strin
 					Locale: "en", TTL: ttl,
 				})
 				if err == nil {
-					err = enq.SendInvitation(ctx, inv.ID)
+					err = enq.SendInvitationOf(ctx, inv) // as the API queues it
 				}
 				if err != nil {
 					errs <- err

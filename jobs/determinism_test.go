@@ -55,7 +55,11 @@ func TestSendRetryIsIdentical(t *testing.T) {
 			e := newEnv(t)
 			ctx := context.Background()
 			inv := e.invite(t, partnerships.DelegatedAdmin, "en")
-			control, err := NewSender(e.store, e.tpl, nil, e.ring, e.links, testDomain, e.log).compose(ctx, inv)
+			sc, err := e.store.SendContext(ctx, inv.ID, inv.PartnerID, inv.Email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			control, err := NewSender(e.store, e.tpl, nil, e.ring, e.links, testDomain, e.log).compose(sc)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -73,3 +73,32 @@ func TestEnqueueTwice(t *testing.T) {
 			info.Type, info.State, info.MaxRetry, info.Timeout, info.Payload, TypeSendInvitation, SendMaxRetry, a)
 	}
 }
+
+// TestSendInvitationOf enqueues with the invitation at hand: the task is the one
+// SendInvitation makes (same TaskID, so each refuses the other's duplicate), with
+// the partner and address in its payload.
+func TestSendInvitationOf(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	inv := e.invite(t, partnerships.Reseller, "en")
+	enq := NewEnqueuer(e.client(t))
+	if err := enq.SendInvitationOf(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	if err := enq.SendInvitation(ctx, inv.ID); !errors.Is(err, ErrAlreadyQueued) {
+		t.Errorf("SendInvitation after SendInvitationOf = %v, want ErrAlreadyQueued", err)
+	}
+	if err := enq.SendInvitationOf(ctx, inv); !errors.Is(err, ErrAlreadyQueued) {
+		t.Errorf("SendInvitationOf twice = %v, want ErrAlreadyQueued", err)
+	}
+	info, err := e.inspector(t).GetTaskInfo(QueueMail, sendTaskID(inv.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"invitation_id":"` + inv.ID + `","partner_id":"` + inv.PartnerID + `","email":"` + inv.Email + `"}`
+	if info.Type != TypeSendInvitation || info.MaxRetry != SendMaxRetry || string(info.Payload) != want {
+		t.Errorf("task = {Type:%s MaxRetry:%d Payload:%s}, want {%s %d %s}", info.Type, info.MaxRetry, info.Payload,
+			TypeSendInvitation, SendMaxRetry, want)
+	}
+}

@@ -111,36 +111,36 @@ func (n *Notifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	taskID := notifyTaskID(ev)
 	log := n.log.With("task", t.Type(), "event", ev.Kind, "partner_id", ev.PartnerID, "customer_id", ev.CustomerID)
 
-	profile, err := n.store.PartnerProfile(ctx, ev.PartnerID)
-	if err != nil {
+	// Everything the notice needs, and what an earlier attempt delivered, in one
+	// round trip.
+	rc := n.store.NotifyContext(ctx, partnerships.NotifyRead{
+		PartnerID: ev.PartnerID, CustomerID: ev.CustomerID, InvitationID: ev.InvitationID, Task: taskID,
+		// The end date the notice names: the relationship's, as it stands now.
+		Relationship: ev.Kind == EventRelationshipEnding,
+		Admins:       TellsCustomer(ev.Kind),
+	})
+	if err := rc.PartnerErr; err != nil {
 		return fmt.Errorf("jobs: notify %s: partner: %w", taskID, permanentIfGone(err))
 	}
-	partner, err := n.store.Partner(ctx, ev.PartnerID)
-	if err != nil {
-		return fmt.Errorf("jobs: notify %s: partner: %w", taskID, permanentIfGone(err))
-	}
-	customer, err := n.store.Customer(ctx, ev.CustomerID)
-	if err != nil {
+	profile, partner := rc.Profile, rc.Partner
+	if err := rc.CustomerErr; err != nil {
 		return fmt.Errorf("jobs: notify %s: customer: %w", taskID, permanentIfGone(err))
 	}
-	data := templates.NotificationData{Event: ev.Kind, PartnerName: partner.Name, CustomerName: customer.Name,
+	data := templates.NotificationData{Event: ev.Kind, PartnerName: partner.Name, CustomerName: rc.Customer.Name,
 		InvitationID: ev.InvitationID, At: ev.At, Detail: ev.Detail}
 	locale := "en"
 	if ev.InvitationID != "" {
-		inv, err := n.store.Invitation(ctx, ev.InvitationID)
-		switch {
+		switch err := rc.InvitationErr; {
 		case err == nil:
-			data.Type, locale = inv.Type, inv.Locale
+			data.Type, locale = rc.Invitation.Type, rc.Invitation.Locale
 		case !errors.Is(err, partnerships.ErrNotFound):
 			return fmt.Errorf("jobs: notify %s: invitation: %w", taskID, err)
 		}
 	}
 	if ev.Kind == EventRelationshipEnding {
-		// The end date the notice names: the relationship's, as it stands now.
-		rel, err := n.store.Relationship(ctx, ev.CustomerID, ev.PartnerID)
-		switch {
+		switch err := rc.RelationshipErr; {
 		case err == nil:
-			data.EndsAt = rel.EndsAt
+			data.EndsAt = rc.Relationship.EndsAt
 		case !errors.Is(err, partnerships.ErrNotFound):
 			return fmt.Errorf("jobs: notify %s: relationship: %w", taskID, err)
 		}
@@ -151,8 +151,8 @@ func (n *Notifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 
-	done, err := n.store.Delivered(ctx, taskID)
-	if err != nil {
+	done := rc.Delivered
+	if err := rc.DeliveredErr; err != nil {
 		return fmt.Errorf("jobs: notify %s: %w", taskID, err)
 	}
 	var failures []error
@@ -179,11 +179,10 @@ func (n *Notifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	if TellsCustomer(ev.Kind) {
-		admins, err := n.store.Admins(ctx, ev.CustomerID)
-		if err != nil {
+		if err := rc.AdminsErr; err != nil {
 			return fmt.Errorf("jobs: notify %s: admins: %w", taskID, permanentIfGone(err))
 		}
-		for _, a := range admins {
+		for _, a := range rc.Admins {
 			d := data
 			d.Audience, d.RecipientName = "customer", a.Name
 			deliver("mail:"+a.Email, func() error { return n.email(ctx, log, taskID, locale, a.Email, a.Name, d) })

@@ -44,17 +44,21 @@ func NewSender(store *partnerships.Store, tpl *templates.Set, mail Mailer, ring 
 
 // ProcessTask implements asynq.Handler.
 func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	id, err := invitationIDOf(t)
+	p, err := sendPayloadOf(t)
 	if err != nil {
 		return err
 	}
+	id := p.InvitationID
 	log := taskLog(ctx, s.log, t).With("invitation_id", id)
-	inv, err := s.store.Invitation(ctx, id)
+	// The invitation, its partner and customer and its address's suppression, in
+	// one round trip (two for a task without the partner and address).
+	sc, err := s.store.SendContext(ctx, id, p.PartnerID, p.Email)
 	if errors.Is(err, partnerships.ErrNotFound) {
 		return fmt.Errorf("jobs: send invitation %s: %w: %w", id, err, asynq.SkipRetry)
 	} else if err != nil {
 		return fmt.Errorf("jobs: send invitation %s: %w", id, err)
 	}
+	inv := sc.Invitation
 	if inv.Status != partnerships.StatusPending {
 		log.Info("invitation not pending, nothing to send", "status", inv.Status)
 		s.metrics.Send(metrics.OutcomeSkipped, 0)
@@ -62,13 +66,13 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	// deliver: an address suppressed since the invitation was queued (a hard
 	// bounce or a spam complaint meanwhile) gets nothing.
-	if suppressed, err := s.store.Suppressed(ctx, inv.Email); err != nil {
-		return fmt.Errorf("jobs: send invitation %s: %w", id, err)
-	} else if suppressed {
+	if sc.SuppressedErr != nil {
+		return fmt.Errorf("jobs: send invitation %s: %w", id, sc.SuppressedErr)
+	} else if sc.Suppressed {
 		s.metrics.Send(metrics.OutcomeSkipped, 0)
 		return s.giveUp(ctx, log, inv, "not sent: "+inv.Email+" is suppressed (hard bounces or a spam complaint)", partnerships.ErrSuppressed)
 	}
-	msg, err := s.compose(ctx, inv)
+	msg, err := s.compose(sc)
 	if errors.Is(err, asynq.SkipRetry) {
 		// It can never be sent as it is: say so on the invitation.
 		s.metrics.Send(metrics.OutcomePermanent, 0)
@@ -83,6 +87,11 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("jobs: send invitation %s: record attempt: %w", inv.ID, err)
 	}
 	switch prev.State {
+	case partnerships.SendNotOpen:
+		// Closed since it was read (revoked, accepted, sent by another task).
+		log.Info("invitation no longer pending, nothing to send")
+		s.metrics.Send(metrics.OutcomeSkipped, 0)
+		return nil
 	case partnerships.SendAccepted:
 		log.Info("already accepted by the SMTP server, not sending again", "message_id", msg.MessageID)
 		return s.markSent(ctx, inv, msg.MessageID)
@@ -109,7 +118,7 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 func (s *Sender) markSent(ctx context.Context, inv partnerships.Invitation, messageID string) error {
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
-	if _, err := s.store.MarkSent(rctx, inv.ID, messageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
+	if err := s.store.RecordSent(rctx, inv.ID, messageID); err != nil && !errors.Is(err, partnerships.ErrNotOpen) {
 		return fmt.Errorf("jobs: mark invitation %s sent: %w", inv.ID, err)
 	} else if err == nil {
 		s.metrics.Invitation(metrics.StatusSent)
@@ -117,15 +126,15 @@ func (s *Sender) markSent(ctx context.Context, inv partnerships.Invitation, mess
 	return nil
 }
 
-// compose renders the invitation email. The link is signed again from the claims the
-// store kept, which gives the same token on every attempt.
-func (s *Sender) compose(ctx context.Context, inv partnerships.Invitation) (mailer.Message, error) {
-	partner, err := s.store.Partner(ctx, inv.PartnerID)
-	if err != nil {
+// compose renders the invitation email of sc.Invitation, to its partner and
+// customer read with it. The link is signed again from the claims the store kept,
+// which gives the same token on every attempt.
+func (s *Sender) compose(sc partnerships.SendContext) (mailer.Message, error) {
+	inv, partner, customer := sc.Invitation, sc.Partner, sc.Customer
+	if err := sc.PartnerErr; err != nil {
 		return mailer.Message{}, fmt.Errorf("jobs: invitation %s: partner: %w", inv.ID, permanentIfGone(err))
 	}
-	customer, err := s.store.Customer(ctx, inv.CustomerID)
-	if err != nil {
+	if err := sc.CustomerErr; err != nil {
 		return mailer.Message{}, fmt.Errorf("jobs: invitation %s: customer: %w", inv.ID, permanentIfGone(err))
 	}
 	token, _, err := s.ring.Issue(tokens.Claims{

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/partnerlink/partnerlink/partnerships"
 )
 
 // Task types.
@@ -23,16 +25,36 @@ const SendMaxRetry = 20
 // SendInvitationPayload is the payload of an invitation:send task.
 type SendInvitationPayload struct {
 	InvitationID string `json:"invitation_id"`
+	// PartnerID and Email are the invitation's when it was queued, so the handler
+	// reads the partner and the address's suppression together with the
+	// invitation, in one round trip. Optional: tasks queued without them (by
+	// older versions, or by SendInvitation with just an id) cost one round trip
+	// more. The handler always goes by what the stored invitation says.
+	PartnerID string `json:"partner_id,omitempty"`
+	Email     string `json:"email,omitempty"`
+}
+
+// SendPayload returns the payload of the task that sends inv.
+func SendPayload(inv partnerships.Invitation) SendInvitationPayload {
+	return SendInvitationPayload{InvitationID: inv.ID, PartnerID: inv.PartnerID, Email: inv.Email}
 }
 
 // NewSendInvitationTask returns the task that sends invitation id. Its TaskID is
 // derived from the invitation, so enqueueing it twice while the first is still
-// queued is refused by asynq.
+// queued is refused by asynq. NewSendTask makes the same task with a fuller
+// payload.
 func NewSendInvitationTask(id string) (*asynq.Task, error) {
+	return NewSendTask(SendInvitationPayload{InvitationID: id})
+}
+
+// NewSendTask returns the task that sends invitation p.InvitationID (see
+// NewSendInvitationTask); the rest of p saves the handler a round trip.
+func NewSendTask(p SendInvitationPayload) (*asynq.Task, error) {
+	id := p.InvitationID
 	if id == "" {
 		return nil, fmt.Errorf("jobs: send invitation: empty invitation id")
 	}
-	payload, err := json.Marshal(SendInvitationPayload{InvitationID: id})
+	payload, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: send invitation: %w", err)
 	}
@@ -55,17 +77,25 @@ func RetryDelay(n int, _ error, _ *asynq.Task) time.Duration {
 	return min(d, 2*time.Hour)
 }
 
-// invitationIDOf reads the invitation id of a task whose payload names one
-// (invitation:send, invitation:bounce-notice); a bad payload is never retried.
-func invitationIDOf(t *asynq.Task) (string, error) {
-	var p struct {
-		InvitationID string `json:"invitation_id"`
-	}
+// sendPayloadOf reads an invitation:send task's payload (or the invitation id of
+// another task's, see invitationIDOf); a bad payload is never retried.
+func sendPayloadOf(t *asynq.Task) (SendInvitationPayload, error) {
+	var p SendInvitationPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return "", fmt.Errorf("jobs: %s: bad payload %q: %w: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
+		return p, fmt.Errorf("jobs: %s: bad payload %q: %w: %w", t.Type(), t.Payload(), err, asynq.SkipRetry)
 	}
 	if p.InvitationID == "" {
-		return "", fmt.Errorf("jobs: %s: bad payload %q: no invitation id: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+		return p, fmt.Errorf("jobs: %s: bad payload %q: no invitation id: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+	}
+	return p, nil
+}
+
+// invitationIDOf reads the invitation id of a task whose payload names one
+// (invitation:bounce-notice); a bad payload is never retried.
+func invitationIDOf(t *asynq.Task) (string, error) {
+	p, err := sendPayloadOf(t)
+	if err != nil {
+		return "", err
 	}
 	return p.InvitationID, nil
 }

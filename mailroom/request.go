@@ -65,7 +65,7 @@ func (r *Router) request(ctx context.Context, log *slog.Logger, key string, m *i
 			continue
 		}
 		r.metrics.Invitation(metrics.StatusCreated)
-		if err := queued(r.enq.SendInvitation(ctx, inv.ID)); err != nil {
+		if err := queued(r.enq.SendInvitationOf(ctx, inv)); err != nil {
 			return inbox.Decision{}, err
 		}
 		data.Created = append(data.Created, templates.ReplyInvitation{

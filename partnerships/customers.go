@@ -78,17 +78,7 @@ func (s *Store) CreateCustomer(ctx context.Context, name, domain string, firstAd
 
 // Customer returns the customer with the given id.
 func (s *Store) Customer(ctx context.Context, id string) (Customer, error) {
-	if !validCustomerID(id) {
-		return Customer{}, fmt.Errorf("%w: customer %.40q", ErrNotFound, id)
-	}
-	m, err := s.rdb.HGetAll(ctx, customerKey(id)).Result()
-	if err != nil {
-		return Customer{}, fmt.Errorf("partnerships: read customer %s: %w", id, err)
-	}
-	if len(m) == 0 {
-		return Customer{}, fmt.Errorf("%w: customer %s", ErrNotFound, id)
-	}
-	return decodeCustomer(m), nil
+	return readCustomer(ctx, s.rdb, id)()
 }
 
 // Customers returns every customer listed in the directory, oldest first.

@@ -13,15 +13,7 @@ import (
 
 // Delivered returns the channels already delivered for task.
 func (s *Store) Delivered(ctx context.Context, task string) (map[string]bool, error) {
-	m, err := s.rdb.HGetAll(ctx, deliveredKey(task)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("partnerships: read deliveries: %w", err)
-	}
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
-	}
-	return out, nil
+	return readDelivered(ctx, s.rdb, task)()
 }
 
 // RecordDelivered notes that channel of task went out; the record lives for ttl.

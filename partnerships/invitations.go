@@ -318,18 +318,7 @@ func requestedRoles(t RelationshipType, asked []Role) ([]Role, error) {
 
 // Invitation returns the invitation with the given id.
 func (s *Store) Invitation(ctx context.Context, id string) (Invitation, error) {
-	c, err := CustomerOfInvitation(id)
-	if err != nil {
-		return Invitation{}, err
-	}
-	m, err := s.rdb.HGetAll(ctx, invitationKey(c, id)).Result()
-	if err != nil {
-		return Invitation{}, fmt.Errorf("partnerships: read invitation %s: %w", id, err)
-	}
-	if len(m) == 0 {
-		return Invitation{}, fmt.Errorf("%w: invitation %s", ErrNotFound, id)
-	}
-	return decodeInvitation(m), nil
+	return readInvitation(ctx, s.rdb, id)()
 }
 
 // InvitationsByCustomer returns a customer's invitations, oldest first (those created
@@ -359,17 +348,33 @@ func (s *Store) InvitationsByCustomer(ctx context.Context, customerID string) ([
 // twice). Any other status returns the invitation with an error wrapping ErrNotOpen:
 // the caller must not send.
 func (s *Store) MarkSent(ctx context.Context, id, messageID string) (Invitation, error) {
+	return invitationReply(s.markSent(ctx, id, messageID, false))
+}
+
+// RecordSent is MarkSent without the invitation in the answer, for the worker,
+// which needs nothing back: the script then replies with two short strings
+// instead of the whole hash.
+func (s *Store) RecordSent(ctx context.Context, id, messageID string) error {
+	_, err := s.markSent(ctx, id, messageID, true)
+	return err
+}
+
+// markSent runs mark_sent; lean leaves the invitation out of its reply.
+func (s *Store) markSent(ctx context.Context, id, messageID string, lean bool) (reply, error) {
 	c, err := CustomerOfInvitation(id)
 	if err != nil {
-		return Invitation{}, err
+		return reply{}, err
 	}
 	if messageID == "" || len(messageID) > maxMessageID ||
 		strings.IndexFunc(messageID, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
-		return Invitation{}, invalid("message_id", "%.80q is not a Message-ID", messageID)
+		return reply{}, invalid("message_id", "%.80q is not a Message-ID", messageID)
 	}
-	r, err := s.run(ctx, markSentScript, []string{invitationKey(c, id), auditKey(c)},
-		id, messageID, msString(s.nowMS()))
-	return invitationReply(r, err)
+	leanFlag := "0"
+	if lean {
+		leanFlag = "1"
+	}
+	return s.run(ctx, markSentScript, []string{invitationKey(c, id), auditKey(c)},
+		id, messageID, msString(s.nowMS()), leanFlag)
 }
 
 // MarkFailed records that the SMTP server refused the invitation's email for good:

@@ -38,15 +38,9 @@ func (s *Store) Partner(ctx context.Context, id string) (Partner, error) {
 
 // partner returns a partner and the digests of its API keys.
 func (s *Store) partner(ctx context.Context, id string) (Partner, []string, error) {
-	if !validPartnerID(id) {
-		return Partner{}, nil, fmt.Errorf("%w: partner %.40q", ErrNotFound, id)
-	}
-	m, err := s.rdb.HGetAll(ctx, partnerKey(id)).Result()
+	m, err := readPartnerHash(ctx, s.rdb, id)()
 	if err != nil {
-		return Partner{}, nil, fmt.Errorf("partnerships: read partner %s: %w", id, err)
-	}
-	if len(m) == 0 {
-		return Partner{}, nil, fmt.Errorf("%w: partner %s", ErrNotFound, id)
+		return Partner{}, nil, err
 	}
 	return decodePartner(m), splitList[string](m["api_keys"]), nil
 }

@@ -54,15 +54,9 @@ type ProfileUpdate struct {
 
 // PartnerProfile returns partner id's profile.
 func (s *Store) PartnerProfile(ctx context.Context, id string) (PartnerProfile, error) {
-	if !validPartnerID(id) {
-		return PartnerProfile{}, fmt.Errorf("%w: partner %.40q", ErrNotFound, id)
-	}
-	m, err := s.rdb.HGetAll(ctx, partnerKey(id)).Result()
+	m, err := readPartnerHash(ctx, s.rdb, id)()
 	if err != nil {
-		return PartnerProfile{}, fmt.Errorf("partnerships: read partner %s: %w", id, err)
-	}
-	if len(m) == 0 {
-		return PartnerProfile{}, fmt.Errorf("%w: partner %s", ErrNotFound, id)
+		return PartnerProfile{}, err
 	}
 	return decodeProfile(m), nil
 }

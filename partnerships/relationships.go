@@ -8,17 +8,7 @@ import (
 // Relationship returns what a customer has with a partner: ErrNotFound if the
 // customer never accepted an invitation of that partner.
 func (s *Store) Relationship(ctx context.Context, customerID, partnerID string) (Relationship, error) {
-	if !validCustomerID(customerID) || !validPartnerID(partnerID) {
-		return Relationship{}, fmt.Errorf("%w: relationship %.40q–%.40q", ErrNotFound, customerID, partnerID)
-	}
-	m, err := s.rdb.HGetAll(ctx, relationshipKey(customerID, partnerID)).Result()
-	if err != nil {
-		return Relationship{}, fmt.Errorf("partnerships: read relationship %s–%s: %w", customerID, partnerID, err)
-	}
-	if len(m) == 0 {
-		return Relationship{}, fmt.Errorf("%w: relationship %s–%s", ErrNotFound, customerID, partnerID)
-	}
-	return decodeRelationship(m), nil
+	return readRelationship(ctx, s.rdb, customerID, partnerID)()
 }
 
 // Relationships returns a customer's relationships, sorted by Since (oldest first).

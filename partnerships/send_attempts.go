@@ -27,6 +27,9 @@ const (
 	SendNotTried = ""         // no attempt recorded
 	SendAttempt  = "attempt"  // handed to SMTP, outcome unknown
 	SendAccepted = "accepted" // the SMTP server accepted it (250) and that is recorded
+	// SendNotOpen: the invitation is no longer pending (revoked, accepted, sent
+	// by another task…); nothing was recorded, do not send.
+	SendNotOpen = "not_open"
 )
 
 var sendAttemptScript = loadScript("send_attempt")
@@ -38,8 +41,9 @@ type SendAttemptRecord struct {
 }
 
 // RecordSendAttempt records that the email messageID of invitation id is about to
-// be handed to SMTP, unless it was accepted already, and returns what was recorded
-// before. State SendAccepted means: do not send.
+// be handed to SMTP, unless it was accepted already or the invitation is no longer
+// pending, and returns what was recorded before. States SendAccepted and
+// SendNotOpen mean: do not send.
 func (s *Store) RecordSendAttempt(ctx context.Context, id, messageID string) (SendAttemptRecord, error) {
 	c, err := CustomerOfInvitation(id)
 	if err != nil {

@@ -2,13 +2,10 @@ package partnerships
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // DefaultSuppressAfter is how many hard bounces suppress an address unless
@@ -68,19 +65,7 @@ func (s *Store) RecordHardBounce(ctx context.Context, email, bounceKey string) (
 
 // Suppressed reports whether email is suppressed.
 func (s *Store) Suppressed(ctx context.Context, email string) (bool, error) {
-	email, err := cleanEmail("email", email)
-	if err != nil {
-		return false, err
-	}
-	_, err = s.rdb.ZScore(ctx, suppressedKey(), email).Result()
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, redis.Nil):
-		return false, nil
-	default:
-		return false, fmt.Errorf("partnerships: read suppression: %w", err)
-	}
+	return readSuppressed(ctx, s.rdb, email)()
 }
 
 // Suppressions lists the suppressed addresses, longest suppressed first.

@@ -1,7 +1,6 @@
 package partnerships
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,20 +79,7 @@ func (s *Store) CustomerUsers(ctx context.Context, customerID string) ([]Custome
 	if err := s.customerExists(ctx, customerID); err != nil {
 		return nil, err
 	}
-	m, err := s.rdb.HGetAll(ctx, usersKey(customerID)).Result()
-	if err != nil {
-		return nil, fmt.Errorf("partnerships: read users of %s: %w", customerID, err)
-	}
-	out := make([]CustomerUser, 0, len(m))
-	for email, raw := range m {
-		u, err := decodeUser(customerID, email, raw)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	slices.SortFunc(out, func(a, b CustomerUser) int { return cmp.Compare(a.Email, b.Email) })
-	return out, nil
+	return readUsers(ctx, s.rdb, customerID)()
 }
 
 // Admins returns the customer's users who may accept invitations (CanAccept),
@@ -103,7 +89,7 @@ func (s *Store) Admins(ctx context.Context, customerID string) ([]CustomerUser, 
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(users, func(u CustomerUser) bool { return !u.Role.CanAccept() }), nil
+	return admins(users), nil
 }
 
 // UserByEmail finds a user of any customer by email: through the directory index,

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -109,14 +110,17 @@ func (s *Set) Render(kind Kind, locale string, data any) (Message, error) {
 		return Message{}, err
 	}
 	t := s.kinds[kind][loc]
-	var subject, text, html bytes.Buffer
-	if err := t.subject.Execute(&subject, view); err != nil {
+	subject, text, html := getBuffer(), getBuffer(), getBuffer()
+	defer putBuffer(subject)
+	defer putBuffer(text)
+	defer putBuffer(html)
+	if err := t.subject.Execute(subject, view); err != nil {
 		return Message{}, fmt.Errorf("templates: render %s subject (%s): %w", kind, loc, err)
 	}
-	if err := t.text.Execute(&text, view); err != nil {
+	if err := t.text.Execute(text, view); err != nil {
 		return Message{}, fmt.Errorf("templates: render %s text (%s): %w", kind, loc, err)
 	}
-	if err := t.html.Execute(&html, view); err != nil {
+	if err := t.html.Execute(html, view); err != nil {
 		return Message{}, fmt.Errorf("templates: render %s html (%s): %w", kind, loc, err)
 	}
 	return Message{
@@ -124,4 +128,21 @@ func (s *Set) Render(kind Kind, locale string, data any) (Message, error) {
 		Text:    wrapText(text.String(), textWidth),
 		HTML:    html.String(),
 	}, nil
+}
+
+// Render's buffers are reused: an email's parts are a few KiB each, and growing
+// fresh buffers to that size on every send was a third of rendering's garbage.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps an unusually large rendering's buffer out of the pool.
+const maxPooledBuffer = 64 << 10
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	buffers.Put(b)
 }

@@ -66,36 +66,74 @@ func quote(s string) string {
 // quote prefix ("> ") or align under a list item ("  - "). Words longer than
 // width, such as links, are never broken. Lines that fit are left alone, so the
 // signature separator "-- " keeps its trailing space.
+//
+// It writes into one builder (a text part is wrapped on every send); a text with
+// no line to wrap is returned as it is.
 func wrapText(s string, width int) string {
-	lines := strings.Split(s, "\n")
-	out := make([]string, 0, len(lines))
-	for _, l := range lines {
-		if utf8.RuneCountInString(l) <= width {
-			out = append(out, l)
+	if !needsWrap(s, width) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/width + 16)
+	for i, l := range lineSeq(s) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if !tooLong(l, width) {
+			b.WriteString(l)
 			continue
 		}
 		first, cont := wrapPrefix(l)
-		words := strings.Fields(l[len(first):])
-		cur := first
-		curLen := utf8.RuneCountInString(cur)
+		b.WriteString(first)
+		curLen := utf8.RuneCountInString(first)
+		contLen := utf8.RuneCountInString(cont)
 		empty := true
-		for _, w := range words {
+		for w := range strings.FieldsSeq(l[len(first):]) {
 			wl := utf8.RuneCountInString(w)
 			if !empty && curLen+1+wl > width {
-				out = append(out, cur)
-				cur, curLen, empty = cont, utf8.RuneCountInString(cont), true
+				b.WriteByte('\n')
+				b.WriteString(cont)
+				curLen, empty = contLen, true
 			}
 			if !empty {
-				cur += " "
+				b.WriteByte(' ')
 				curLen++
 			}
-			cur += w
+			b.WriteString(w)
 			curLen += wl
 			empty = false
 		}
-		out = append(out, cur)
 	}
-	return strings.Join(out, "\n")
+	return b.String()
+}
+
+// tooLong reports whether line l has more than width characters.
+func tooLong(l string, width int) bool {
+	return len(l) > width && utf8.RuneCountInString(l) > width
+}
+
+// needsWrap reports whether any line of s has more than width characters.
+func needsWrap(s string, width int) bool {
+	for _, l := range lineSeq(s) {
+		if tooLong(l, width) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineSeq yields the lines of s split at "\n" with their index, as strings.Split
+// would return them (a trailing "\n" gives a last, empty line).
+func lineSeq(s string) func(yield func(int, string) bool) {
+	return func(yield func(int, string) bool) {
+		for i := 0; ; i++ {
+			l, rest, found := strings.Cut(s, "\n")
+			if !yield(i, l) || !found {
+				return
+			}
+			s = rest
+		}
+	}
 }
 
 // wrapPrefix returns the prefix of line l that stays on its first line and the

@@ -130,7 +130,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Metrics.Invitation(metrics.StatusCreated) // Observability (metrics)
-	if err := s.Enqueuer.SendInvitation(r.Context(), inv.ID); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
+	if err := s.Enqueuer.SendInvitationOf(r.Context(), inv); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		// The invitation stays pending; the partner can see it and retry.
 		s.log(r).Error("invitation stored but its send could not be queued",
 			"invitation_id", inv.ID, "partner_id", partner.ID, "err", err)

@@ -152,7 +152,7 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) {
 	if res.Replaced == "" {
 		err = s.Enqueuer.ResendInvitation(r.Context(), inv.ID, inv.Sends)
 	} else {
-		err = s.Enqueuer.SendInvitation(r.Context(), inv.ID)
+		err = s.Enqueuer.SendInvitationOf(r.Context(), inv)
 	}
 	if err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		log.Error("invitation resent but its send could not be queued", "err", err)

@@ -218,7 +218,7 @@ func (d *devSystem) seed(ctx context.Context, store *partnerships.Store, enq *jo
 	if err != nil {
 		return fmt.Errorf("demo invitation: %w", err)
 	}
-	return enq.SendInvitation(ctx, d.demoInv.ID)
+	return enq.SendInvitationOf(ctx, d.demoInv)
 }
 
 func (d *devSystem) printWelcome(w io.Writer) {

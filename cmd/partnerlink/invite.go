@@ -118,7 +118,7 @@ func (iv *inviter) queue(ctx context.Context, inv partnerships.Invitation) error
 	if inv.Status != partnerships.StatusPending {
 		return nil
 	}
-	if err := iv.enq.SendInvitation(ctx, inv.ID); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
+	if err := iv.enq.SendInvitationOf(ctx, inv); err != nil && !errors.Is(err, jobs.ErrAlreadyQueued) {
 		return fmt.Errorf("invitation %s is stored but its send could not be queued (running the same command again queues it): %w", inv.ID, err)
 	}
 	return nil

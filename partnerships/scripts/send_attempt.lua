@@ -2,10 +2,13 @@
 -- send_attempt: records in the invitation that the worker is about to hand its
 -- email, Message-ID ARGV[2], to SMTP, and tells what earlier attempts left.
 -- "accepted": the invitation is sent with this Message-ID (mark_sent wrote it
--- after the server's 250), nothing is recorded. Otherwise the attempt is counted.
+-- after the server's 250), nothing is recorded. "not_open": the invitation is no
+-- longer pending (revoked, accepted, sent by another task… since the worker read
+-- it), nothing is recorded and nothing must be sent. Otherwise the attempt is
+-- counted.
 -- KEYS[1] invitation hash
 -- ARGV[1] invitation id, ARGV[2] Message-ID, ARGV[3] now ms
--- Reply: {'OK', state before ('' | 'attempt' | 'accepted'), attempts before}
+-- Reply: {'OK', state before ('' | 'attempt' | 'accepted' | 'not_open'), attempts before}
 local inv = KEYS[1]
 if redis.call('EXISTS', inv) == 0 then
   return {'NOT_FOUND', 'invitation ' .. ARGV[1]}
@@ -19,6 +22,9 @@ if f[3] == ARGV[2] then
 end
 if f[1] == 'sent' and f[2] == ARGV[2] then
   return {'OK', 'accepted', tostring(attempts)}
+end
+if f[1] ~= 'pending' then
+  return {'OK', 'not_open', tostring(attempts)}
 end
 redis.call('HSET', inv, 'attempt_message_id', ARGV[2], 'attempt_count', attempts + 1, 'attempt_at', ARGV[3])
 return {'OK', state, tostring(attempts)}

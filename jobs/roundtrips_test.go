@@ -1,0 +1,132 @@
+package jobs
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/partnerlink/partnerlink/internal/testredis"
+	"github.com/partnerlink/partnerlink/partnerships"
+)
+
+// TestSendRoundTrips holds a send to its Redis budget, asynq's own commands
+// aside (they go over asynq's connection, not the store's): one pipelined read of
+// the invitation, partner, customer and suppression, the send_attempt script
+// before SMTP and the mark_sent script after. A task without the partner and
+// address (queued by an older version) costs one read more; a duplicate of a task
+// whose invitation was sent costs the read alone.
+func TestSendRoundTrips(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	rt := testredis.CountRoundTrips(e.rdb)
+	// Load the scripts first: a script's first run costs an EVALSHA miss more.
+	if err := e.sender.ProcessTask(ctx, task(t, e.invite(t, partnerships.Reseller, "en").ID)); err != nil {
+		t.Fatal(err)
+	}
+	sendTask := func(inv partnerships.Invitation) *asynq.Task {
+		tk, err := NewSendTask(SendPayload(inv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	stale := e.invite(t, partnerships.Reseller, "en")
+	stale.PartnerID, stale.Email = "pa_aaaaaaaaaaaaaaaa", "someone.else@fabrikam.example"
+
+	inv := e.invite(t, partnerships.DelegatedAdmin, "en")
+	tests := []struct {
+		name string
+		task *asynq.Task
+		max  int64
+	}{
+		{"open invitation, full payload", sendTask(inv), 3},
+		{"the same task again, invitation sent", sendTask(inv), 1},
+		{"open invitation, payload with just the id", task(t, e.invite(t, partnerships.Advisor, "de").ID), 4},
+		{"payload naming another partner and address", sendTask(stale), 4},
+	}
+	for _, tt := range tests {
+		rt.Reset()
+		if err := e.sender.ProcessTask(ctx, tt.task); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if n := rt.N(); n > tt.max {
+			t.Errorf("%s: %d round trips to Redis, want at most %d", tt.name, n, tt.max)
+		} else {
+			t.Logf("%s: %d round trips", tt.name, n)
+		}
+	}
+	// Each was sent once, to the right address and from the right partner.
+	msgs := e.messages(t, 4)
+	if len(msgs) != 4 {
+		t.Fatalf("sink holds %d messages, want 4", len(msgs))
+	}
+	for _, m := range msgs {
+		if len(m.To) != 1 || m.To[0] != adminEmail {
+			t.Errorf("message to %v, want %s", m.To, adminEmail)
+		}
+	}
+	if got := e.invitation(t, stale.ID); got.Status != partnerships.StatusSent {
+		t.Errorf("invitation queued with a stale payload is %s, want sent", got.Status)
+	}
+}
+
+// TestNotifyRoundTrips holds a notification to its Redis budget: one pipelined
+// read (partner, profile, customer, invitation, relationship, admins and what was
+// delivered already), then one write per channel delivered.
+func TestNotifyRoundTrips(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(hook.Close)
+	e.setWebhook(t, hook.URL)
+	ctx := context.Background()
+	rt := testredis.CountRoundTrips(e.rdb)
+	n := e.notifier()
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	tests := []struct {
+		name     string
+		ev       Event
+		channels int64
+	}{
+		// The partner's contact and its webhook.
+		{"invitation accepted", Event{Kind: EventInvitationAccepted, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
+			InvitationID: e.invite(t, partnerships.DelegatedAdmin, "de").ID, At: at}, 2},
+		// The partner (mail, webhook) and the customer's one admin.
+		{"relationship ending", Event{Kind: EventRelationshipEnding, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
+			At: at, Detail: "7d"}, 3},
+		// The customer's admin alone.
+		{"relationship ended", Event{Kind: EventRelationshipEnded, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
+			At: at}, 1},
+	}
+	for _, tt := range tests {
+		tk, err := NewNotifyTask(tt.ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rt.Reset()
+		if err := n.ProcessTask(ctx, tk); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got, want := rt.N(), 1+tt.channels; got > want {
+			t.Errorf("%s: %d round trips to Redis, want at most %d (one read, one record per channel)", tt.name, got, want)
+		} else {
+			t.Logf("%s: %d round trips", tt.name, got)
+		}
+		// Redelivered, it finds every channel done: the read alone.
+		rt.Reset()
+		if err := n.ProcessTask(ctx, tk); err != nil {
+			t.Fatalf("%s, again: %v", tt.name, err)
+		}
+		if got := rt.N(); got != 1 {
+			t.Errorf("%s, again: %d round trips to Redis, want 1", tt.name, got)
+		}
+	}
+	if got := len(e.messages(t, 4)); got != 4 {
+		t.Errorf("sink holds %d messages, want 4", got)
+	}
+}
