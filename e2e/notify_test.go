@@ -70,7 +70,7 @@ func (s *system) deliver(tasks []*asynq.TaskInfo) {
 }
 
 // TestAcceptAndDeclineNotifyPartner: accepting through the pages queues
-// invitation.accepted and agreement.signed, declining queues invitation.declined;
+// invitation.accepted (which tells of the agreement too), declining queues invitation.declined;
 // delivered, each reaches the partner's contact address.
 func TestAcceptAndDeclineNotifyPartner(t *testing.T) {
 	s := start(t)
@@ -84,25 +84,25 @@ func TestAcceptAndDeclineNotifyPartner(t *testing.T) {
 	if resp, body := b.do("POST", link+"/accept", form); resp.StatusCode != http.StatusOK {
 		t.Fatalf("accept: %d\n%s", resp.StatusCode, body)
 	}
-	tasks := s.notifyTasks(2)
+	// One event: the accepted notice says the agreement was signed too.
+	tasks := s.notifyTasks(1)
 	var kinds []string
 	for _, ti := range tasks {
 		kinds = append(kinds, strings.SplitN(ti.ID, ":", 3)[1])
 	}
-	slices.Sort(kinds)
-	if !slices.Equal(kinds, []string{jobs.EventAgreementSigned, jobs.EventInvitationAccepted}) {
+	if !slices.Equal(kinds, []string{jobs.EventInvitationAccepted}) {
 		t.Errorf("queued %v", kinds)
 	}
 	s.deliver(tasks)
 
 	declined := s.invite(adminEmail, "reseller", "en")
 	s.waitStatus(declined, partnerships.StatusSent)
-	_, link2 := s.waitForLink(adminEmail, 4)
+	_, link2 := s.waitForLink(adminEmail, 3) // the first invitation, its accepted notice, this one
 	_, confirm := b.do("GET", link2+"/decline", nil)
 	if resp, body := b.do("POST", link2+"/decline", url.Values{"csrf": {formFields(t, confirm).Get("csrf")}}); resp.StatusCode != http.StatusOK {
 		t.Fatalf("decline: %d\n%s", resp.StatusCode, body)
 	}
-	// The two delivered tasks are done; the decline's is the one left.
+	// The delivered task is done; the decline's is the one left.
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: s.rdb.Options().Addr})
 	defer insp.Close()
 	for _, ti := range tasks {
@@ -121,7 +121,7 @@ func TestAcceptAndDeclineNotifyPartner(t *testing.T) {
 		}
 	}
 	slices.Sort(subjects)
-	want := []string{"Fabrikam, Inc. accepted your invitation", "Fabrikam, Inc. declined your invitation", "Fabrikam, Inc. signed the customer agreement"}
+	want := []string{"Fabrikam, Inc. accepted your invitation", "Fabrikam, Inc. declined your invitation"}
 	if !slices.Equal(subjects, want) {
 		t.Errorf("partner got %q, want %q", subjects, want)
 	}

@@ -176,6 +176,15 @@ func (n *Notifier) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		})
 		if profile.WebhookURL != "" {
 			deliver("webhook", func() error { return n.webhook(ctx, log, taskID, profile, ev) })
+			// An acceptance is also the customer agreement signed: one email says
+			// both, and the webhook gets both events, as the agreement alone would.
+			if ev.Kind == EventInvitationAccepted {
+				signed := ev
+				signed.Kind = EventAgreementSigned
+				deliver("webhook:"+EventAgreementSigned, func() error {
+					return n.webhook(ctx, log, taskID+":"+EventAgreementSigned, profile, signed)
+				})
+			}
 		}
 	}
 	if TellsCustomer(ev.Kind) {

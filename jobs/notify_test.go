@@ -105,7 +105,7 @@ func (e *env) notifier() *Notifier {
 
 // TestNotifyThroughWorker enqueues an accepted invitation's event with
 // Enqueuer.Notify; the real worker emails the partner's contact (auto-generated)
-// and POSTs the signed event to its webhook.
+// and POSTs the signed events (accepted, then agreement signed) to its webhook.
 func TestNotifyThroughWorker(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -140,8 +140,12 @@ func TestNotifyThroughWorker(t *testing.T) {
 	if !strings.Contains(m.Text, inv.ID) {
 		t.Errorf("text lacks the invitation id:\n%s", m.Text)
 	}
-	eventually(t, "webhook delivery", func() bool { got, _ := rc.received(); return len(got) == 1 })
+	// Two POSTs: the acceptance, and the agreement it signed.
+	eventually(t, "webhook delivery", func() bool { got, _ := rc.received(); return len(got) == 2 })
 	got, bad := rc.received()
+	if got[1].Kind != EventAgreementSigned || got[1].InvitationID != inv.ID {
+		t.Errorf("second webhook payload %+v, want agreement.signed for %s", got[1], inv.ID)
+	}
 	if len(bad) > 0 {
 		t.Fatalf("webhook verification failed: %v", bad)
 	}
@@ -190,6 +194,49 @@ func TestNotifyRetriesWebhookOnce(t *testing.T) {
 	e.messages(t, 1)
 	if n := len(e.sink.Messages()); n != 1 {
 		t.Errorf("sink holds %d messages, want the notification once", n)
+	}
+}
+
+// TestNotifyAcceptedAlsoSignsAgreement: an acceptance is one task and one email,
+// and the webhook gets invitation.accepted and agreement.signed, each with its own
+// stable id. When the second POST fails, the retry sends only that one.
+func TestNotifyAcceptedAlsoSignsAgreement(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rc := &receiver{statuses: []int{http.StatusOK, http.StatusInternalServerError}}
+	hook := httptest.NewServer(rc)
+	t.Cleanup(hook.Close)
+	e.setWebhook(t, hook.URL)
+	ev := Event{Kind: EventInvitationAccepted, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
+		InvitationID: e.invite(t, partnerships.DelegatedAdmin, "en").ID, AcceptanceID: "ac_test",
+		At: time.Now().UTC().Truncate(time.Millisecond)}
+	task, err := NewNotifyTask(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := e.notifier()
+	ctx := context.Background()
+	if err := n.ProcessTask(ctx, task); err == nil || errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("first attempt with agreement.signed answered 500: err = %v, want a retryable error", err)
+	}
+	if err := n.ProcessTask(ctx, task); err != nil {
+		t.Fatalf("second attempt: %v", err)
+	}
+	got, bad := rc.received()
+	var kinds []string
+	for _, p := range got {
+		kinds = append(kinds, p.Kind)
+	}
+	want := []string{EventInvitationAccepted, EventAgreementSigned, EventAgreementSigned}
+	if len(bad) > 0 || !slices.Equal(kinds, want) {
+		t.Fatalf("webhook got %v (bad %v), want %v", kinds, bad, want)
+	}
+	if got[0].ID == got[1].ID || got[1].ID != got[2].ID || got[1].InvitationID != ev.InvitationID {
+		t.Errorf("webhook ids %s, %s, %s: want the accepted one apart and the signed one the same on retry", got[0].ID, got[1].ID, got[2].ID)
+	}
+	msgs := e.messages(t, 1)
+	if n := len(e.sink.Messages()); n != 1 || !strings.Contains(msgs[0].Subject, "accepted your invitation") {
+		t.Errorf("sink holds %d messages (first %q), want the accepted notice once", n, msgs[0].Subject)
 	}
 }
 

@@ -93,9 +93,9 @@ func TestNotifyRoundTrips(t *testing.T) {
 		ev       Event
 		channels int64
 	}{
-		// The partner's contact and its webhook.
+		// The partner's contact and its webhook, twice: accepted and agreement signed.
 		{"invitation accepted", Event{Kind: EventInvitationAccepted, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
-			InvitationID: e.invite(t, partnerships.DelegatedAdmin, "de").ID, At: at}, 2},
+			InvitationID: e.invite(t, partnerships.DelegatedAdmin, "de").ID, At: at}, 3},
 		// The partner (mail, webhook) and the customer's one admin.
 		{"relationship ending", Event{Kind: EventRelationshipEnding, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
 			At: at, Detail: "7d"}, 3},

@@ -146,8 +146,9 @@ func (e *acceptEnv) accept(token string) *httptest.ResponseRecorder {
 	return rec
 }
 
-// Budgets of Redis round trips, besides asynq's own (acceptQueueTrips, one per
-// notification, counted apart and sent at the same time as the session and list).
+// Budgets of Redis round trips, besides asynq's own (acceptQueueTrips: the one
+// notification, invitation.accepted, which also tells of the agreement signed;
+// counted apart and sent at the same time as the session and list).
 //
 // A successful accept POST was 15 (+2): rate limit; invitation, partner, customer;
 // the accept's partner read, index entry, script; the session's two user reads and
@@ -158,7 +159,7 @@ func (e *acceptEnv) accept(token string) *httptest.ResponseRecorder {
 const (
 	acceptTrips         = 4 // a customer's first partner (bench item 2)
 	acceptTripsOthers   = 5 // a customer that has other partners already
-	acceptQueueTrips    = 2
+	acceptQueueTrips    = 1 // was 2: accepted and agreement signed, one task each
 	reviewTrips         = 3 // GET /invite/{token}: rate limit; invitation and customer; partner and user (was 6)
 	portalPartnersTrips = 6 // GET /portal: session, its user (2); customer and partner ids; relationships and partners; acceptances (was 6 + 2 per partner)
 )

@@ -122,15 +122,15 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	s.Metrics.Invitation(metrics.StatusAccepted) // Observability (metrics)
 	s.log(r).Info("invitation accepted", "invitation_id", o.inv.ID, "acceptance_id", acc.ID,
 		"customer_id", o.inv.CustomerID, "partner_id", o.inv.PartnerID, "ip", acc.IP)
-	// The two notifications are queued while the store starts the session and
-	// reads the partner list: three round trips at once rather than one by one.
+	// The partner's notification is queued while the store starts the session and
+	// reads the partner list: two round trips at once rather than one after the
+	// other. It is one event: the accepted notice says the agreement was signed
+	// too, and the webhook gets agreement.signed as well (jobs.Notifier).
 	var queued sync.WaitGroup
-	for _, kind := range []string{jobs.EventInvitationAccepted, jobs.EventAgreementSigned} {
-		queued.Go(func() {
-			s.notify(r, jobs.Event{Kind: kind, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
-				InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
-		})
-	}
+	queued.Go(func() {
+		s.notify(r, jobs.Event{Kind: jobs.EventInvitationAccepted, PartnerID: o.inv.PartnerID, CustomerID: o.inv.CustomerID,
+			InvitationID: o.inv.ID, AcceptanceID: acc.ID, Actor: acc.UserEmail, At: acc.AcceptedAt})
+	})
 	// Customer portal: the accepting admin is signed in, so the partner list's
 	// links to each partner's details work at once.
 	after, err := s.Store.ListAfterAccept(r.Context(), a, true)

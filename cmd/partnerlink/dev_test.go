@@ -146,8 +146,8 @@ func TestDev(t *testing.T) {
 		}
 		want := i + 2
 		deadline := time.Now().Add(5 * time.Second)
-		// The partner's notifications of the accept (accepted, agreement signed) are
-		// not invitations: leave them out.
+		// The partner's notification of the accept (accepted, agreement signed) is
+		// not an invitation: leave it out.
 		invitations := func() []mailSummary {
 			return slices.DeleteFunc(listMail(t, c, w), func(m mailSummary) bool { return m.To[0] == "partners@contoso.example" })
 		}
