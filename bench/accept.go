@@ -24,9 +24,9 @@ import (
 // benchAccept (item 2): POST /invite/{token}/accept from an open-loop load
 // generator at o.acceptRate for o.acceptDuration (p50, p99 measured from each
 // request's scheduled start, so a stall counts against every request it delays),
-// twice: with the worker paused (SIGSTOP: the POST alone; the two notification
-// emails each accept queues are sent after the run, and their drain is timed),
-// and with the worker running and sending them meanwhile on the same cores. Then
+// twice: with the worker paused (SIGSTOP: the POST alone; the notification email
+// each accept queues is sent after the run, and their drain is timed), and with
+// the worker running and sending them meanwhile on the same cores. Then
 // the maximum rate with o.maxWorkers closed-loop clients for o.maxDuration, next to
 // redis-benchmark's SET rate on the same redis-server. Every accept is its own sent
 // invitation to its own customer.
@@ -58,10 +58,10 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
 		return nil, err
 	}
-	// Each accept queued two notifications (accepted, agreement signed) to the partner.
+	// Each accept queued one notification email to the partner (accepted, with the agreement signed).
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	notices := 2 * (openN - int(paused.failed))
+	notices := openN - int(paused.failed)
 	if _, err := e.sink.Wait(wctx, sent+notices); err != nil {
 		return nil, fmt.Errorf("waiting for the %d notification emails of the paused run: %w", notices, err)
 	}
@@ -110,7 +110,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	return []row{
 		paused.row(figure+", worker paused (the POST alone)",
 			fmt.Sprintf("afterwards the worker sent the %s notification emails at %s /s", commas(float64(notices)), commas(drain))),
-		running.row(figure+", worker running (sending 2 notification emails per accept on the same cores)", ""),
+		running.row(figure+", worker running (sending each accept's notification email on the same cores)", ""),
 		{
 			figure: fmt.Sprintf("2. accept POST maximum rate (%d clients, %v, worker running)", e.o.maxWorkers, e.o.maxDuration),
 			got:    commas(maxRate) + " /s",

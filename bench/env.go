@@ -202,6 +202,9 @@ func (e *env) start(ctx context.Context, name string, args []string) (*exec.Cmd,
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, e.bin, args...)
+	if n := e.o.workerNice; n != 0 && strings.HasPrefix(name, "worker") {
+		cmd = exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(n), e.bin}, args...)...)
+	}
 	cmd.Stdout, cmd.Stderr = f, f
 	if e.o.profileDir != "" {
 		port, err := freePort()
