@@ -55,6 +55,26 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 }
 
+// webhookReceiver starts a receiver answering statuses in order (then 200) and
+// sets it, at path, as the partner's webhook.
+func (e *env) webhookReceiver(t *testing.T, path string, statuses ...int) *receiver {
+	t.Helper()
+	rc := &receiver{statuses: statuses}
+	hook := httptest.NewServer(rc)
+	t.Cleanup(hook.Close)
+	e.setWebhook(t, hook.URL+path)
+	return rc
+}
+
+func mustNotifyTask(t *testing.T, ev Event) *asynq.Task {
+	t.Helper()
+	task, err := NewNotifyTask(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
 func (rc *receiver) received() ([]WebhookPayload, []string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -109,10 +129,7 @@ func (e *env) notifier() *Notifier {
 func TestNotifyThroughWorker(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	rc := &receiver{}
-	hook := httptest.NewServer(rc)
-	t.Cleanup(hook.Close)
-	e.setWebhook(t, hook.URL+"/partnerlink")
+	rc := e.webhookReceiver(t, "/partnerlink")
 	inv := e.invite(t, partnerships.DelegatedAdmin, "de")
 	ev := Event{Kind: EventInvitationAccepted, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
 		InvitationID: inv.ID, Actor: adminEmail, At: time.Now().UTC().Truncate(time.Millisecond)}
@@ -166,18 +183,10 @@ func TestNotifyThroughWorker(t *testing.T) {
 func TestNotifyRetriesWebhookOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	rc := &receiver{statuses: []int{http.StatusInternalServerError}}
-	hook := httptest.NewServer(rc)
-	t.Cleanup(hook.Close)
-	e.setWebhook(t, hook.URL)
+	rc := e.webhookReceiver(t, "", http.StatusInternalServerError)
 	ev := Event{Kind: EventInvitationDeclined, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
 		InvitationID: e.invite(t, partnerships.Reseller, "en").ID, At: time.Now().UTC().Truncate(time.Millisecond)}
-	task, err := NewNotifyTask(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := e.notifier()
-	ctx := context.Background()
+	task, n, ctx := mustNotifyTask(t, ev), e.notifier(), context.Background()
 	if err := n.ProcessTask(ctx, task); err == nil || errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("first attempt with the webhook answering 500: err = %v, want a retryable error", err)
 	}
@@ -203,19 +212,11 @@ func TestNotifyRetriesWebhookOnce(t *testing.T) {
 func TestNotifyAcceptedAlsoSignsAgreement(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	rc := &receiver{statuses: []int{http.StatusOK, http.StatusInternalServerError}}
-	hook := httptest.NewServer(rc)
-	t.Cleanup(hook.Close)
-	e.setWebhook(t, hook.URL)
+	rc := e.webhookReceiver(t, "", http.StatusOK, http.StatusInternalServerError)
 	ev := Event{Kind: EventInvitationAccepted, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
 		InvitationID: e.invite(t, partnerships.DelegatedAdmin, "en").ID, AcceptanceID: "ac_test",
 		At: time.Now().UTC().Truncate(time.Millisecond)}
-	task, err := NewNotifyTask(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := e.notifier()
-	ctx := context.Background()
+	task, n, ctx := mustNotifyTask(t, ev), e.notifier(), context.Background()
 	if err := n.ProcessTask(ctx, task); err == nil || errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("first attempt with agreement.signed answered 500: err = %v, want a retryable error", err)
 	}
@@ -345,10 +346,7 @@ func TestEventKindsRender(t *testing.T) {
 func TestNotifyWorkerRetriesWebhook(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	rc := &receiver{statuses: []int{http.StatusInternalServerError}}
-	hook := httptest.NewServer(rc)
-	t.Cleanup(hook.Close)
-	e.setWebhook(t, hook.URL)
+	rc := e.webhookReceiver(t, "", http.StatusInternalServerError)
 	ev := Event{Kind: EventAgreementSigned, PartnerID: e.partner.ID, CustomerID: e.customer.ID,
 		At: time.Now().UTC().Truncate(time.Millisecond)}
 	srv := NewServer(e.conn, ServerConfig{Concurrency: 2, ShutdownTimeout: 2 * time.Second}, e.log)
