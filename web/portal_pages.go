@@ -71,9 +71,10 @@ type grantRow struct {
 }
 
 type historyRow struct {
-	At                  time.Time
-	Action, Actor       string
-	IP, Detail, UA, Inv string
+	At            time.Time
+	Action, Actor string
+	IP, UA, Inv   string
+	Detail        []detailItem // the event's detail, labelled (historyDetail)
 }
 
 // partnerDetails is GET /portal/partners/{partner_id}.
@@ -113,7 +114,8 @@ func (s *Server) partnerDetails(w http.ResponseWriter, r *http.Request, sess par
 		if actor == partner.ID {
 			actor = partner.Name // the partner itself (it invited, or asked for the agreement)
 		}
-		p.History = append(p.History, historyRow{At: ev.At, Action: label, Actor: actor, IP: ev.IP, Detail: ev.Detail, UA: ev.UserAgent, Inv: ev.InvitationID})
+		p.History = append(p.History, historyRow{At: ev.At, Action: label, Actor: actor, IP: ev.IP,
+			Detail: s.historyDetail(lang, ev.Detail), UA: ev.UserAgent, Inv: ev.InvitationID})
 		if ev.Action != partnerships.ActionInvitationAccepted {
 			continue
 		}

@@ -188,7 +188,9 @@ func TestPortalPages(t *testing.T) {
 		{"/portal", http.StatusOK, []string{"Partner relationships", `href="/portal/partners/` + pid + `"`, "Contoso &lt;b&gt;Partners&lt;/b&gt;",
 			"Fabrikam &amp; Co", "Signed (version 2025-01)", `href="/portal/partners/` + pid + `/agreement"`, "Global administrator", `id="signout"`}},
 		{"/portal/partners/" + pid, http.StatusOK, []string{"partners@contoso.example", "Delegated administrator", "Helpdesk administrator",
-			envAdmin, "Invitation accepted", "Customer agreement signed", "Invitation created</td><td>Contoso &lt;b&gt;Partners&lt;/b&gt;", `href="/portal/partners/` + pid + `/remove-roles"`, "Roles granted"}},
+			envAdmin, "Invitation accepted", "Customer agreement signed", "Invitation created</td><td>Contoso &lt;b&gt;Partners&lt;/b&gt;", `href="/portal/partners/` + pid + `/remove-roles"`, "Roles granted",
+			// The history's details are labelled, not the store's key=value text.
+			`<span class="hint">Type:</span> Delegated administrator`, `<span class="hint">Agreement version:</span> 2025-01`}},
 		{"/portal/partners/pa_aaaaaaaaaaaaaaaa", http.StatusNotFound, []string{"No such partner"}},
 		{"/portal/partners/" + pid + "/remove-roles", http.StatusOK, []string{"Remove roles?", `id="remove-yes"`, `id="remove-no"`, "Global administrator"}},
 		{"/portal/partners/" + pid + "/agreement", http.StatusOK, []string{"Accept the customer agreement", `name="agree"`, `name="agreement_sha256"`}},
