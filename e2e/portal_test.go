@@ -102,7 +102,8 @@ func TestPortalEndToEnd(t *testing.T) {
 		t.Fatalf("Yes: %d", resp.StatusCode)
 	}
 	_, page = b2.do("GET", s.http.URL+resp.Header.Get("Location"), nil)
-	mustContain(t, "details after removing", page, "admin roles were removed", "Roles removed", "roles=global_admin,helpdesk_admin")
+	mustContain(t, "details after removing", page, "admin roles were removed", "Roles removed",
+		`<span class="hint">Roles:</span> Global administrator, Helpdesk administrator`)
 	rel, err := s.store.Relationship(ctx, s.customer.ID, s.partner.ID)
 	if err != nil || len(rel.Roles) != 0 || len(rel.Types) != 1 {
 		t.Errorf("relationship after = %+v, %v; want the type kept and no roles", rel, err)

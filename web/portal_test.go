@@ -261,7 +261,8 @@ func TestRemoveRolesPage(t *testing.T) {
 		t.Errorf("relationship after = %+v, %v; want types kept, no roles", rel, err)
 	}
 	_, page := e.do("GET", resp.Header.Get("Location"), nil, admin)
-	mustContain(t, "details after", page, "admin roles were removed", "Roles removed", "roles=global_admin,helpdesk_admin")
+	mustContain(t, "details after", page, "admin roles were removed", "Roles removed",
+		`<span class="hint">Roles:</span> Global administrator, Helpdesk administrator`)
 	notes := e.tasks(jobs.TypeNotify)
 	if len(notes) != 1 {
 		t.Fatalf("%d notifications queued, want 1", len(notes))
