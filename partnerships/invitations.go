@@ -252,20 +252,11 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 	}
 	args = append(args, string(inv.Type))
 	args = append(args, encodeInvitation(inv)...)
-	// Its reminders and expiry and the partner's index entry are written first,
-	// in one round trip (both derived indexes, see keys.go).
+	// Its reminders and expiry and the partner's index entry are written first
+	// (both derived indexes, see keys.go), then the record.
 	due := s.invitationEntries(inv)
 	entry := invitationIndexEntry(inv)
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, dueKey(), due...)
-		p.ZAdd(ctx, partnerInvitationsKey(inv.PartnerID), redis.Z{Member: entry})
-		return nil
-	}); err != nil {
-		s.unindexInvitation(ctx, inv.PartnerID, entry)
-		s.unschedule(ctx, due)
-		return Invitation{}, fmt.Errorf("partnerships: index and schedule invitation %s: %w", inv.ID, err)
-	}
-	r, err := s.run(ctx, createInvitationScript, keys, args...)
+	r, err := s.indexThenCreate(ctx, inv, due, entry, keys, args)
 	if err != nil || r.detail == "existing" {
 		s.unindexInvitation(ctx, inv.PartnerID, entry)
 		s.unschedule(ctx, due)
@@ -281,6 +272,48 @@ func (s *Store) CreateInvitation(ctx context.Context, in NewInvitation) (Invitat
 		return s.Invitation(ctx, ids[0])
 	}
 	return inv, nil
+}
+
+// indexThenCreate writes an invitation's due entries and its partner's index
+// entry, then runs create_invitation. On one server that is one round trip: the
+// server runs a pipeline's commands in order. On a Redis Cluster the nodes run
+// their shares of a pipeline at once, so the entries go first, on their own.
+func (s *Store) indexThenCreate(ctx context.Context, inv Invitation, due []redis.Z, entry string, keys []string, args []any) (reply, error) {
+	index := func(p redis.Pipeliner) (*redis.IntCmd, *redis.IntCmd) {
+		return p.ZAdd(ctx, dueKey(), due...), p.ZAdd(ctx, partnerInvitationsKey(inv.PartnerID), redis.Z{Member: entry})
+	}
+	indexErr := func(a, b *redis.IntCmd) error {
+		if err := errors.Join(a.Err(), b.Err()); err != nil {
+			return fmt.Errorf("partnerships: index and schedule invitation %s: %w", inv.ID, err)
+		}
+		return nil
+	}
+	if !s.orderedPipelines() {
+		var a, b *redis.IntCmd
+		_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { a, b = index(p); return nil })
+		if err := indexErr(a, b); err != nil {
+			return reply{}, err
+		}
+		return s.run(ctx, createInvitationScript, keys, args...)
+	}
+	var a, b *redis.IntCmd
+	var run *redis.Cmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		a, b = index(p)
+		run = s.queueScript(ctx, p, createInvitationScript, keys, args...)
+		return nil
+	})
+	if err := indexErr(a, b); err != nil {
+		// Redis refuses writes under memory pressure, and then the script too.
+		// Had it stored the record all the same, the record must not stay
+		// without its entries: they are written again, best effort.
+		if r, serr := createInvitationScript.reply(run.Slice()); serr == nil && r.detail != "existing" {
+			_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { index(p); return nil })
+			return r, nil
+		}
+		return reply{}, err
+	}
+	return s.scriptReply(ctx, run, createInvitationScript, keys, args...) // NOSCRIPT: runs it now
 }
 
 // IdempotencyTTL is how long an invitation's idempotency key is remembered.
