@@ -48,21 +48,10 @@ func newAcceptEnv(tb testing.TB) *acceptEnv {
 	e := &acceptEnv{tb: tb, ctx: context.Background(), lib: agreements.Sample(),
 		trips: testredis.CountRoundTrips(rdb), queueTrips: testredis.CountRoundTrips(queueRDB)}
 	e.store = partnerships.NewStore(rdb)
-	key, err := tokens.GenerateKey("k1")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if e.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
-		tb.Fatal(err)
-	}
-	lb, err := links.New("http://partnerlink.example")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tpl, err := templates.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	var lb *links.Builder
+	var tpl *templates.Set
+	e.ring, lb, tpl = testKit(tb, "http://partnerlink.example")
+	var err error
 	client := asynq.NewClientFromRedisClient(queueRDB)
 	e.insp = asynq.NewInspectorFromRedisClient(queueRDB)
 	e.srv, err = New(Config{InviteTTL: 14 * 24 * time.Hour, LinkLimit: ratelimit.Limit{Rate: 1_000_000, Per: time.Minute, Burst: 1_000_000}}, Deps{

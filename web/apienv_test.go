@@ -69,24 +69,13 @@ func newAPIEnv(t testing.TB) *apiEnv {
 	rdb := rs.Client()
 	e := &apiEnv{t: t, ctx: context.Background(), rdb: rdb, clock: &testClock{now: time.Now().UTC().Truncate(time.Second)}}
 	e.store = partnerships.NewStore(rdb, partnerships.WithClock(e.clock.Now))
-	key, err := tokens.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.ring, err = tokens.NewRing([]tokens.Key{key}, tokens.WithClock(e.clock.Now)); err != nil {
-		t.Fatal(err)
-	}
 	var handler http.Handler
 	e.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.http.Close)
-	lb, err := links.New(e.http.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := templates.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	var lb *links.Builder
+	var tpl *templates.Set
+	e.ring, lb, tpl = testKit(t, e.http.URL, tokens.WithClock(e.clock.Now))
+	var err error
 	conn := asynq.RedisClientOpt{Addr: rs.Addr}
 	client := asynq.NewClient(conn)
 	t.Cleanup(func() { client.Close() })

@@ -65,24 +65,13 @@ func newPortalEnvWith(t *testing.T, cfg Config) *portalEnv {
 	redisSrv := testredis.Start(t)
 	e := &portalEnv{t: t, ctx: context.Background(), rdb: redisSrv.Client(), lib: agreements.Sample()}
 	e.store = partnerships.NewStore(e.rdb)
-	key, err := tokens.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
-		t.Fatal(err)
-	}
 	var handler http.Handler
 	e.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.http.Close)
-	lb, err := links.New(e.http.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := templates.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	var lb *links.Builder
+	var tpl *templates.Set
+	e.ring, lb, tpl = testKit(t, e.http.URL)
+	var err error
 	conn := asynq.RedisClientOpt{Addr: redisSrv.Addr}
 	client := asynq.NewClient(conn)
 	t.Cleanup(func() { client.Close() })

@@ -39,21 +39,9 @@ func newWebEnv(t *testing.T) *webEnv {
 	rdb := srv.Client()
 	e := &webEnv{now: time.Now()}
 	e.store = partnerships.NewStore(rdb, partnerships.WithClock(func() time.Time { return e.now }))
-	key, err := tokens.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
-		t.Fatal(err)
-	}
-	lb, err := links.New("http://partnerlink.test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := templates.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	var lb *links.Builder
+	var tpl *templates.Set
+	e.ring, lb, tpl = testKit(t, "http://partnerlink.test")
 	client := asynq.NewClient(asynq.RedisClientOpt{Addr: srv.Addr})
 	t.Cleanup(func() { client.Close() })
 	app, err := New(Config{InviteTTL: time.Hour}, Deps{Store: e.store, Tokens: e.ring, Agreements: agreements.Sample(), Templates: tpl,
