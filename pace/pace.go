@@ -85,6 +85,7 @@ type limit struct {
 
 // Pacer sends through next at the configured pace. It is safe for concurrent use.
 type Pacer struct {
+	rdb    redis.UniversalClient // the limits' client; nil when unlimited
 	next   Sender
 	limits []limit
 	cfg    Config
@@ -112,7 +113,7 @@ func New(rdb redis.UniversalClient, next Sender, cfg Config, log *slog.Logger) (
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Pacer{next: next, cfg: cfg, log: log, sleep: sleepCtx}
+	p := &Pacer{rdb: rdb, next: next, cfg: cfg, log: log, sleep: sleepCtx}
 	all := func(mailer.Message) string { return "all" }
 	if cfg.PerDomainMinute > 0 {
 		p.limits = append(p.limits, limit{"domain", ratelimit.New(rdb, "send-domain",
@@ -185,19 +186,47 @@ func (p *Pacer) await(ctx context.Context, msg mailer.Message) error {
 	}
 }
 
-// take takes msg's turn from every limit; when one refuses it returns how long
-// until it allows, and its name.
+// take takes msg's turn from every limit, all in one round trip. When one refuses,
+// the turns the others gave are given back (so that a message held back by one
+// limit costs the others nothing), and take returns how long until the slowest
+// refusing limit allows, and its name.
 func (p *Pacer) take(ctx context.Context, msg mailer.Message) (time.Duration, string, error) {
-	for _, l := range p.limits {
-		res, err := l.lim.Allow(ctx, l.subject(msg))
-		if err != nil {
-			return 0, "", fmt.Errorf("pace: %w", err)
+	reads := make([]func() (ratelimit.Result, error), len(p.limits))
+	_, _ = p.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error { // errors are each read's
+		for i, l := range p.limits {
+			reads[i] = l.lim.Queue(ctx, pl, l.subject(msg))
 		}
-		if !res.Allowed {
-			return max(res.RetryAfter, time.Millisecond), l.name, nil
+		return nil
+	})
+	var (
+		wait    time.Duration
+		which   string
+		taken   []limit
+		takeErr error
+	)
+	for i, l := range p.limits {
+		res, err := reads[i]()
+		switch {
+		case err != nil:
+			takeErr = errors.Join(takeErr, err)
+		case res.Allowed:
+			taken = append(taken, l)
+		case max(res.RetryAfter, time.Millisecond) > wait:
+			wait, which = max(res.RetryAfter, time.Millisecond), l.name
 		}
 	}
-	return 0, "", nil
+	if takeErr == nil && wait == 0 {
+		return 0, "", nil
+	}
+	for _, l := range taken {
+		if err := l.lim.Refund(ctx, l.subject(msg)); err != nil {
+			p.log.Warn("pace: a turn not given back", "limit", l.name, "err", err)
+		}
+	}
+	if takeErr != nil {
+		return 0, "", fmt.Errorf("pace: %w", takeErr)
+	}
+	return wait, which, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -132,3 +132,41 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A message one limit holds back costs the other limits nothing: the turn they
+// gave is given back. And the limits are asked in one round trip.
+func TestRefusalGivesTurnsBack(t *testing.T) {
+	srv := testredis.Start(t)
+	rdb := srv.Client()
+	rec := &recorder{}
+	// Per second: 2 at once; per domain: 1 at once.
+	p, err := New(rdb, rec, Config{PerSecond: 1, PerDomainMinute: 6, MaxWait: time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := p.Send(ctx, msg("a@x.example")); err != nil {
+		t.Fatalf("first message: %v", err)
+	}
+	rt := testredis.CountRoundTrips(rdb)
+	// Held back by the domain limit; its per-second turn goes back.
+	if _, ok := DeferredWait(p.Send(ctx, msg("b@x.example"))); !ok {
+		t.Fatalf("the second message to x.example was not deferred")
+	}
+	// So the per-second budget still has its second turn for another domain.
+	rt.Reset()
+	if err := p.Send(ctx, msg("c@y.example")); err != nil {
+		t.Fatalf("a message to another domain within the per-second burst: %v", err)
+	}
+	if n := rt.N(); n != 1 {
+		t.Errorf("an allowed message asked its two limits in %d round trips, want 1", n)
+	}
+	// And now the per-second budget is spent.
+	err = p.Send(ctx, msg("d@z.example"))
+	if wait, ok := DeferredWait(err); !ok || !strings.Contains(err.Error(), "second") || wait > time.Second {
+		t.Fatalf("the third message in a second: %v, want deferred by the per-second limit", err)
+	}
+	if got := strings.Join(rec.sent, " "); got != "a@x.example c@y.example" {
+		t.Errorf("sent %q", got)
+	}
+}

@@ -74,6 +74,11 @@ var gcraSource string
 
 var gcraScript = redis.NewScript(gcraSource)
 
+//go:embed gcra_refund.lua
+var refundSource string
+
+var refundScript = redis.NewScript(refundSource)
+
 var validName = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 
 // New returns a limiter named name (part of its Redis keys: lower-case letters,
@@ -132,6 +137,20 @@ func (l *Limiter) Queue(ctx context.Context, p redis.Pipeliner, subject string) 
 		}
 		return l.result(cmd.Int64Slice())
 	}
+}
+
+// Refund gives back one request that Allow (or Queue) allowed for subject and
+// the caller did not use after all: say, a second limit refused the same request.
+// Without it the turn would be lost, and a subject under several limits would run
+// below the tightest one. An unlimited limiter does nothing.
+func (l *Limiter) Refund(ctx context.Context, subject string) error {
+	if l.limit.Unlimited() {
+		return nil
+	}
+	if err := refundScript.Run(ctx, l.rdb, []string{subjectKey(l.name, subject)}, l.now().UnixMicro(), l.interval).Err(); err != nil {
+		return fmt.Errorf("ratelimit: %s: refund: %w", l.name, err)
+	}
+	return nil
 }
 
 // args are the script's ARGV for a decision now.

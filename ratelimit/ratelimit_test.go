@@ -307,3 +307,47 @@ func BenchmarkAllow(b *testing.B) {
 		}
 	})
 }
+
+// Refund gives back exactly the turn Allow took: after a refund the next request
+// is allowed as if the refunded one had never been made, and a refund of a whole
+// budget (no key) changes nothing.
+func TestRefund(t *testing.T) {
+	ctx := context.Background()
+	rdb := testredis.Start(t).Client()
+	c := newClock()
+	l := New(rdb, "test", Limit{Rate: 60, Per: time.Minute, Burst: 2}, WithClock(c.now))
+	steps := []struct {
+		do   string // "allow" or "refund"
+		want Result
+	}{
+		{"allow", allowed(1)},
+		{"allow", allowed(0)},
+		{"allow", refused(time.Second)},
+		{"refund", Result{}}, // gives back the second
+		{"allow", allowed(0)},
+		{"refund", Result{}},
+		{"refund", Result{}}, // and the first: the budget is whole, the key gone
+		{"refund", Result{}}, // nothing left to give back
+		{"allow", allowed(1)},
+	}
+	for i, st := range steps {
+		if st.do == "refund" {
+			if err := l.Refund(ctx, "a"); err != nil {
+				t.Fatalf("step %d: Refund: %v", i, err)
+			}
+			continue
+		}
+		got, err := l.Allow(ctx, "a")
+		if err != nil || got != st.want {
+			t.Fatalf("step %d: Allow = %+v, %v; want %+v", i, got, err, st.want)
+		}
+	}
+	// Three refunds after two allows left no key behind, then one allow wrote one.
+	if n, err := rdb.Exists(ctx, subjectKey("test", "a")).Result(); err != nil || n != 1 {
+		t.Errorf("key exists = %d, %v; want 1", n, err)
+	}
+	unlimited := New(nil, "free", Limit{})
+	if err := unlimited.Refund(ctx, "a"); err != nil {
+		t.Errorf("unlimited Refund: %v", err)
+	}
+}
