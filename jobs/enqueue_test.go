@@ -96,7 +96,7 @@ func TestSendInvitationOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"invitation_id":"` + inv.ID + `","partner_id":"` + inv.PartnerID + `","email":"` + inv.Email + `"}`
+	want := `{"invitation_id":"` + inv.ID + `","partner_id":"` + inv.PartnerID + `","email":"` + inv.Email + `","sends":1}`
 	if info.Type != TypeSendInvitation || info.MaxRetry != SendMaxRetry || string(info.Payload) != want {
 		t.Errorf("task = {Type:%s MaxRetry:%d Payload:%s}, want {%s %d %s}", info.Type, info.MaxRetry, info.Payload,
 			TypeSendInvitation, SendMaxRetry, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +15,13 @@ import (
 )
 
 // TestSendRoundTrips holds a send to its Redis budget, asynq's own commands
-// aside (they go over asynq's connection, not the store's): one pipelined read of
-// the invitation, partner, customer and suppression, the send_attempt script
-// before SMTP and the mark_sent script after. A task without the partner and
-// address (queued by an older version) costs one read more; a duplicate of a task
-// whose invitation was sent costs the read alone.
+// aside (they go over asynq's connection, not the store's): one pipeline that
+// reads the invitation, partner, customer and suppression and records the
+// attempt (send_attempt) before SMTP, and the mark_sent script after. A task
+// without the partner, address and send number (queued by an older version)
+// costs two more; one queued before a resend records the attempt again, with
+// the new send's Message-ID; a duplicate of a task whose invitation was sent costs
+// the pipeline alone.
 func TestSendRoundTrips(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -39,15 +42,21 @@ func TestSendRoundTrips(t *testing.T) {
 	stale.PartnerID, stale.Email = "pa_aaaaaaaaaaaaaaaa", "someone.else@fabrikam.example"
 
 	inv := e.invite(t, partnerships.DelegatedAdmin, "en")
+	resent := e.invite(t, partnerships.Advisor, "en")
+	queuedBefore := sendTask(resent) // for send 1
+	if r, err := e.store.ResendInvitation(ctx, e.partner.ID, resent.ID, 24*time.Hour, partnerships.Origin{}); err != nil || r.Invitation.Sends != 2 {
+		t.Fatalf("ResendInvitation = %+v, %v", r, err)
+	}
 	tests := []struct {
 		name string
 		task *asynq.Task
 		max  int64
 	}{
-		{"open invitation, full payload", sendTask(inv), 3},
+		{"open invitation, full payload", sendTask(inv), 2},
 		{"the same task again, invitation sent", sendTask(inv), 1},
 		{"open invitation, payload with just the id", task(t, e.invite(t, partnerships.Advisor, "de").ID), 4},
 		{"payload naming another partner and address", sendTask(stale), 4},
+		{"payload for the send before a resend", queuedBefore, 3},
 	}
 	for _, tt := range tests {
 		rt.Reset()
@@ -61,9 +70,15 @@ func TestSendRoundTrips(t *testing.T) {
 		}
 	}
 	// Each was sent once, to the right address and from the right partner.
-	msgs := e.messages(t, 4)
-	if len(msgs) != 4 {
-		t.Fatalf("sink holds %d messages, want 4", len(msgs))
+	msgs := e.messages(t, 5)
+	if len(msgs) != 5 {
+		t.Fatalf("sink holds %d messages, want 5", len(msgs))
+	}
+	if id := msgs[4].Header.Get("Message-ID"); !strings.Contains(id, "invitation2."+resent.ID) {
+		t.Errorf("the resent invitation went out as %s, want its second send's Message-ID", id)
+	}
+	if got := e.invitation(t, resent.ID); got.Status != partnerships.StatusSent || got.Sends != 2 {
+		t.Errorf("resent invitation = %s, sends %d; want sent, 2", got.Status, got.Sends)
 	}
 	for _, m := range msgs {
 		if len(m.To) != 1 || m.To[0] != adminEmail {

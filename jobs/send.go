@@ -51,8 +51,13 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	id := p.InvitationID
 	log := taskLog(ctx, s.log, t).With("invitation_id", id)
 	// The invitation, its partner and customer and its address's suppression, in
-	// one round trip (two for a task without the partner and address).
-	sc, err := s.store.SendContext(ctx, id, p.PartnerID, p.Email)
+	// one round trip (two for a task without the partner and address), and with
+	// them the attempt of the send the task was queued for (see below).
+	var attempt partnerships.Attempt
+	if p.Sends > 0 {
+		attempt = partnerships.Attempt{MessageID: mailer.MessageID(id, invitationMessageKind(p.Sends), s.domain), Sends: p.Sends}
+	}
+	sc, err := s.store.SendContext(ctx, id, p.PartnerID, p.Email, attempt)
 	if errors.Is(err, partnerships.ErrNotFound) {
 		return fmt.Errorf("jobs: send invitation %s: %w: %w", id, err, asynq.SkipRetry)
 	} else if err != nil {
@@ -82,7 +87,12 @@ func (s *Sender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	// Record the attempt before SMTP sees the message; a redelivered task
 	// whose message the server accepted (and that is recorded) sends nothing.
-	prev, err := s.store.RecordSendAttempt(ctx, inv.ID, msg.MessageID)
+	// It was recorded with the read unless the task came without its send
+	// number or the invitation was resent since it was queued.
+	prev, err := sc.Attempt, sc.AttemptErr
+	if !sc.AttemptRun || attempt.MessageID != msg.MessageID || (err == nil && prev.State == partnerships.SendStale) {
+		prev, err = s.store.RecordSendAttempt(ctx, inv.ID, msg.MessageID)
+	}
 	if err != nil {
 		return fmt.Errorf("jobs: send invitation %s: record attempt: %w", inv.ID, err)
 	}

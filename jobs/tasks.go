@@ -32,11 +32,15 @@ type SendInvitationPayload struct {
 	// more. The handler always goes by what the stored invitation says.
 	PartnerID string `json:"partner_id,omitempty"`
 	Email     string `json:"email,omitempty"`
+	// Sends is the invitation's send count when it was queued: the handler makes
+	// that send's Message-ID before reading and records the attempt in the same
+	// round trip. Optional, like the two above; a resend since is noticed.
+	Sends int `json:"sends,omitempty"`
 }
 
 // SendPayload returns the payload of the task that sends inv.
 func SendPayload(inv partnerships.Invitation) SendInvitationPayload {
-	return SendInvitationPayload{InvitationID: inv.ID, PartnerID: inv.PartnerID, Email: inv.Email}
+	return SendInvitationPayload{InvitationID: inv.ID, PartnerID: inv.PartnerID, Email: inv.Email, Sends: inv.Sends}
 }
 
 // NewSendInvitationTask returns the task that sends invitation id. Its TaskID is

@@ -30,6 +30,9 @@ const (
 	// SendNotOpen: the invitation is no longer pending (revoked, accepted, sent
 	// by another task…); nothing was recorded, do not send.
 	SendNotOpen = "not_open"
+	// SendStale: the Message-ID was made for an earlier send of an invitation
+	// resent since; nothing was recorded, record again with the current one's.
+	SendStale = "stale"
 )
 
 var sendAttemptScript = loadScript("send_attempt")
@@ -49,11 +52,23 @@ func (s *Store) RecordSendAttempt(ctx context.Context, id, messageID string) (Se
 	if err != nil {
 		return SendAttemptRecord{}, err
 	}
+	if err := checkMessageID(messageID); err != nil {
+		return SendAttemptRecord{}, err
+	}
+	return attemptRecord(s.run(ctx, sendAttemptScript, []string{invitationKey(c, id)}, id, messageID, msString(s.nowMS())))
+}
+
+// checkMessageID refuses what cannot be a Message-ID header's value.
+func checkMessageID(messageID string) error {
 	if messageID == "" || len(messageID) > maxMessageID ||
 		strings.IndexFunc(messageID, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
-		return SendAttemptRecord{}, invalid("message_id", "%.80q is not a Message-ID", messageID)
+		return invalid("message_id", "%.80q is not a Message-ID", messageID)
 	}
-	r, err := s.run(ctx, sendAttemptScript, []string{invitationKey(c, id)}, id, messageID, msString(s.nowMS()))
+	return nil
+}
+
+// attemptRecord reads send_attempt's reply.
+func attemptRecord(r reply, err error) (SendAttemptRecord, error) {
 	if err != nil {
 		return SendAttemptRecord{}, err
 	}

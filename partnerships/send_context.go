@@ -2,6 +2,7 @@ package partnerships
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -19,6 +20,21 @@ type SendContext struct {
 	CustomerErr   error
 	Suppressed    bool // Store.Suppressed(Invitation.Email)
 	SuppressedErr error
+
+	// With an Attempt asked for: what RecordSendAttempt returned, run in the same
+	// round trip (AttemptRun reports that it ran).
+	Attempt    SendAttemptRecord
+	AttemptErr error
+	AttemptRun bool
+}
+
+// Attempt asks SendContext to record a send attempt as well (RecordSendAttempt),
+// for the Message-ID made for the invitation's Sends-th email. When the
+// invitation has been resent since, nothing is recorded and the record's state
+// is SendStale.
+type Attempt struct {
+	MessageID string
+	Sends     int
 }
 
 // SendContext reads invitation id with its partner, customer and suppression in
@@ -32,17 +48,32 @@ type SendContext struct {
 //
 // A missing or malformed invitation returns an error wrapping ErrNotFound, as
 // Store.Invitation does; errors reading the other parts are in their fields.
-func (s *Store) SendContext(ctx context.Context, id, partnerID, email string) (SendContext, error) {
+//
+// With attempt given (its MessageID not empty), the same round trip records the
+// send attempt, after the reads (see Attempt).
+func (s *Store) SendContext(ctx context.Context, id, partnerID, email string, attempt ...Attempt) (SendContext, error) {
 	customerID, err := CustomerOfInvitation(id)
 	if err != nil {
 		return SendContext{}, err
+	}
+	var at Attempt
+	if len(attempt) > 0 && attempt[0].MessageID != "" {
+		if at = attempt[0]; at.Sends < 1 {
+			return SendContext{}, invalid("sends", "%d is not a send number", at.Sends)
+		}
+		if err := checkMessageID(at.MessageID); err != nil {
+			return SendContext{}, err
+		}
 	}
 	var (
 		inv        func() (Invitation, error)
 		partner    func() (Partner, error)
 		customer   func() (Customer, error)
 		suppressed func() (bool, error)
+		record     *redis.Cmd
 	)
+	attemptKeys := []string{invitationKey(customerID, id)}
+	attemptArgs := []any{id, at.MessageID, msString(s.nowMS()), strconv.Itoa(at.Sends)}
 	// Per-command errors are read below; the pipeline's own error is one of them.
 	// An empty or malformed partner id or address sends nothing (see reads.go).
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -50,11 +81,18 @@ func (s *Store) SendContext(ctx context.Context, id, partnerID, email string) (S
 		customer = readCustomer(ctx, p, customerID)
 		partner = readPartner(ctx, p, partnerID)
 		suppressed = readSuppressed(ctx, p, email)
+		if at.MessageID != "" {
+			record = s.queueScript(ctx, p, sendAttemptScript, attemptKeys, attemptArgs...)
+		}
 		return nil
 	})
 	var sc SendContext
 	if sc.Invitation, err = inv(); err != nil {
 		return SendContext{}, err
+	}
+	if record != nil {
+		sc.AttemptRun = true
+		sc.Attempt, sc.AttemptErr = attemptRecord(s.scriptReply(ctx, record, sendAttemptScript, attemptKeys, attemptArgs...))
 	}
 	// What was read with a guess that turned out wrong (or none) is read again.
 	if partnerID != sc.Invitation.PartnerID || email != sc.Invitation.Email || customerID != sc.Invitation.CustomerID {
