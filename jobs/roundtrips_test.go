@@ -47,6 +47,12 @@ func TestSendRoundTrips(t *testing.T) {
 	if r, err := e.store.ResendInvitation(ctx, e.partner.ID, resent.ID, 24*time.Hour, partnerships.Origin{}); err != nil || r.Invitation.Sends != 2 {
 		t.Fatalf("ResendInvitation = %+v, %v", r, err)
 	}
+	resent2 := e.invite(t, partnerships.Advisor, "en")
+	if r, err := e.store.ResendInvitation(ctx, e.partner.ID, resent2.ID, 24*time.Hour, partnerships.Origin{}); err != nil {
+		t.Fatal(err)
+	} else {
+		resent2 = r.Invitation
+	}
 	tests := []struct {
 		name string
 		task *asynq.Task
@@ -57,6 +63,7 @@ func TestSendRoundTrips(t *testing.T) {
 		{"open invitation, payload with just the id", task(t, e.invite(t, partnerships.Advisor, "de").ID), 4},
 		{"payload naming another partner and address", sendTask(stale), 4},
 		{"payload for the send before a resend", queuedBefore, 3},
+		{"the resend's own task", resendTask(t, resent2), 2},
 	}
 	for _, tt := range tests {
 		rt.Reset()
@@ -70,9 +77,9 @@ func TestSendRoundTrips(t *testing.T) {
 		}
 	}
 	// Each was sent once, to the right address and from the right partner.
-	msgs := e.messages(t, 5)
-	if len(msgs) != 5 {
-		t.Fatalf("sink holds %d messages, want 5", len(msgs))
+	msgs := e.messages(t, 6)
+	if len(msgs) != 6 {
+		t.Fatalf("sink holds %d messages, want 6", len(msgs))
 	}
 	if id := msgs[4].Header.Get("Message-ID"); !strings.Contains(id, "invitation2."+resent.ID) {
 		t.Errorf("the resent invitation went out as %s, want its second send's Message-ID", id)
@@ -88,6 +95,15 @@ func TestSendRoundTrips(t *testing.T) {
 	if got := e.invitation(t, stale.ID); got.Status != partnerships.StatusSent {
 		t.Errorf("invitation queued with a stale payload is %s, want sent", got.Status)
 	}
+}
+
+func resendTask(t *testing.T, inv partnerships.Invitation) *asynq.Task {
+	t.Helper()
+	tk, err := NewResendTask(SendPayload(inv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
 }
 
 // TestNotifyRoundTrips holds a notification to its Redis budget: one pipelined

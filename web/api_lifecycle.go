@@ -150,7 +150,7 @@ func (s *Server) resendInvitation(w http.ResponseWriter, r *http.Request) {
 		s.Metrics.Invitation(metrics.StatusCreated) // Observability (metrics): the replacement
 	}
 	if res.Replaced == "" {
-		err = s.Enqueuer.ResendInvitation(r.Context(), inv.ID, inv.Sends)
+		err = s.Enqueuer.ResendInvitationOf(r.Context(), inv)
 	} else {
 		err = s.Enqueuer.SendInvitationOf(r.Context(), inv)
 	}

@@ -31,9 +31,9 @@ type Enqueuer interface {
 	// Customer portal: the sign-in link and agreement request emails.
 	SendSignInLink(ctx context.Context, p jobs.SignInLinkPayload) error
 	SendAgreementRequest(ctx context.Context, p jobs.AgreementRequestPayload) error
-	// Partner API lifecycle (api helper): ResendInvitation queues send number n
-	// (≥ 2) of invitation id.
-	ResendInvitation(ctx context.Context, id string, n int) error
+	// Partner API lifecycle (api helper): ResendInvitationOf queues send number
+	// inv.Sends (≥ 2) of invitation inv.
+	ResendInvitationOf(ctx context.Context, inv partnerships.Invitation) error
 	// SendLead queues emailing a directory lead to its partners (directory).
 	SendLead(ctx context.Context, leadID string) error
 }
