@@ -34,7 +34,11 @@ func Start(addr, user, password string, log *slog.Logger) (*Server, error) {
 	mem.AddUser(u)
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			sess := mem.NewSession()
+			if full, ok := sess.(imapserver.SessionIMAP4rev2); ok {
+				return idleReportsPending{full}, nil, nil
+			}
+			return sess, nil, nil
 		},
 		Caps: imap.CapSet{
 			imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapIdle: {},
@@ -49,6 +53,22 @@ func Start(addr, user, password string, log *slog.Logger) (*Server, error) {
 	}
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	return &Server{User: user, Password: password, srv: srv, ln: ln}, nil
+}
+
+// idleReportsPending is a session of go-imap's in-memory server whose IDLE first
+// reports what changed since the client's last command. go-imap's own IDLE
+// reports only changes made while it idles, so mail appended between a
+// client's SEARCH and its IDLE would wait unannounced for the next change;
+// servers such as Dovecot announce it as IDLE begins.
+type idleReportsPending struct {
+	imapserver.SessionIMAP4rev2
+}
+
+func (s idleReportsPending) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if err := s.Poll(w, true); err != nil {
+		return err
+	}
+	return s.SessionIMAP4rev2.Idle(w, stop)
 }
 
 // Addr is the address the server listens on.
