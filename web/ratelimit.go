@@ -48,36 +48,13 @@ func (s *Server) linkLimited(kind string, h http.HandlerFunc) http.HandlerFunc {
 		}
 		// Attacks (issue 6 item 5): every refused link request is logged, whichever
 		// handler refused it and why (tampered, expired, used, for someone else…).
-		rw := &refusalRecorder{ResponseWriter: w}
+		rw := &statusWriter{ResponseWriter: w}
 		h(rw, r)
-		if rw.status >= 400 {
-			s.Logger.Warn("link request refused", "kind", kind, "status", rw.status, "ip", ip)
+		if rw.code >= 400 {
+			s.Logger.Warn("link request refused", "kind", kind, "status", rw.code, "ip", ip)
 		}
 	}
 }
-
-// refusalRecorder remembers the status a handler answered.
-type refusalRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *refusalRecorder) WriteHeader(status int) {
-	if w.status == 0 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-func (w *refusalRecorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *refusalRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // retryAfter sets the Retry-After header to d in whole seconds, rounded up and at
 // least 1, and returns them.
