@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -23,28 +24,18 @@ func (s *Store) InvitationAndCustomer(ctx context.Context, id string) (Invitatio
 	if err != nil {
 		return Invitation{}, Customer{}, err
 	}
-	var invCmd, custCmd *redis.MapStringStringCmd
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		invCmd = p.HGetAll(ctx, invitationKey(c, id))
-		custCmd = p.HGetAll(ctx, customerKey(c))
+	var inv func() (Invitation, error)
+	var cust func() (Customer, error)
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { // errors are each read's
+		inv, cust = readInvitation(ctx, p, id), readCustomer(ctx, p, c)
 		return nil
 	})
-	m, err := invCmd.Result()
+	i, err := inv()
 	if err != nil {
-		return Invitation{}, Customer{}, fmt.Errorf("partnerships: read invitation %s: %w", id, err)
+		return Invitation{}, Customer{}, err
 	}
-	if len(m) == 0 {
-		return Invitation{}, Customer{}, fmt.Errorf("%w: invitation %s", ErrNotFound, id)
-	}
-	inv := decodeInvitation(m)
-	cm, err := custCmd.Result()
-	if err != nil {
-		return inv, Customer{}, fmt.Errorf("partnerships: read customer %s: %w", c, err)
-	}
-	if len(cm) == 0 {
-		return inv, Customer{}, fmt.Errorf("%w: customer %s", ErrNotFound, c)
-	}
-	return inv, decodeCustomer(cm), nil
+	cu, err := cust()
+	return i, cu, err
 }
 
 // PartnerAndUser returns a partner and the user with email of a customer, read in
@@ -53,33 +44,26 @@ func (s *Store) InvitationAndCustomer(ctx context.Context, id string) (Invitatio
 // no user with that email (or email is malformed). A missing partner is an error
 // wrapping ErrNotFound.
 func (s *Store) PartnerAndUser(ctx context.Context, partnerID, customerID, email string) (Partner, CustomerUser, error) {
-	if !validPartnerID(partnerID) {
-		return Partner{}, CustomerUser{}, fmt.Errorf("%w: partner %.40q", ErrNotFound, partnerID)
-	}
 	email, emailErr := cleanEmail("email", email)
-	var partnerCmd *redis.MapStringStringCmd
+	var partner func() (Partner, error)
 	var userCmd *redis.StringCmd
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		partnerCmd = p.HGetAll(ctx, partnerKey(partnerID))
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { // errors are each read's
+		partner = readPartner(ctx, p, partnerID)
 		if emailErr == nil && validCustomerID(customerID) {
 			userCmd = p.HGet(ctx, usersKey(customerID), email)
 		}
 		return nil
 	})
-	m, err := partnerCmd.Result()
+	pa, err := partner()
 	if err != nil {
-		return Partner{}, CustomerUser{}, fmt.Errorf("partnerships: read partner %s: %w", partnerID, err)
+		return Partner{}, CustomerUser{}, err
 	}
-	if len(m) == 0 {
-		return Partner{}, CustomerUser{}, fmt.Errorf("%w: partner %s", ErrNotFound, partnerID)
-	}
-	partner := decodePartner(m)
 	if userCmd == nil {
-		return partner, CustomerUser{}, nil
+		return pa, CustomerUser{}, nil
 	}
 	raw, err := userCmd.Result()
 	if errors.Is(err, redis.Nil) {
-		return partner, CustomerUser{}, nil
+		return pa, CustomerUser{}, nil
 	}
 	if err != nil {
 		return Partner{}, CustomerUser{}, fmt.Errorf("partnerships: look up %s: %w", email, err)
@@ -88,7 +72,7 @@ func (s *Store) PartnerAndUser(ctx context.Context, partnerID, customerID, email
 	if err != nil {
 		return Partner{}, CustomerUser{}, err
 	}
-	return partner, u, nil
+	return pa, u, nil
 }
 
 // RelationshipView is one row of a customer's partner list: a relationship with
@@ -263,16 +247,9 @@ func (s *Store) relationshipViews(ctx context.Context, customerID string, ids []
 // validPartnerIDs returns ids without any that is not a partner id (a corrupt zset
 // member must not pick a key).
 func validPartnerIDs(ids []string) []string {
-	for _, id := range ids {
-		if !validPartnerID(id) {
-			out := make([]string, 0, len(ids))
-			for _, id := range ids {
-				if validPartnerID(id) {
-					out = append(out, id)
-				}
-			}
-			return out
-		}
+	invalid := func(id string) bool { return !validPartnerID(id) }
+	if !slices.ContainsFunc(ids, invalid) {
+		return ids
 	}
-	return ids
+	return slices.DeleteFunc(slices.Clone(ids), invalid)
 }
