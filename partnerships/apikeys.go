@@ -111,7 +111,7 @@ func (s *Store) PartnerByAPIKeyWith(ctx context.Context, apiKey string, with Wit
 	// directory profile, which authentication does not need.
 	var partnerCmd *redis.SliceCmd
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		partnerCmd = p.HMGet(ctx, partnerKey(id), "id", "name", "contact_email", "created_at", "api_keys")
+		partnerCmd = p.HMGet(ctx, partnerKey(id), partnerAuthFields...)
 		if withRecipient && known {
 			rr.queue(ctx, p, email)
 		}
@@ -124,12 +124,14 @@ func (s *Store) PartnerByAPIKeyWith(ctx context.Context, apiKey string, with Wit
 	if err != nil {
 		return Partner{}, nil, fmt.Errorf("partnerships: read partner %s: %w", id, err)
 	}
-	var f [5]string // a field the hash lacks (all of them: no partner) reads ""
-	for i := range min(len(v), len(f)) {
-		f[i], _ = v[i].(string)
+	m := make(map[string]string, len(partnerAuthFields)) // a field the hash lacks (all of them: no partner) stays out
+	for i, field := range partnerAuthFields[:min(len(v), len(partnerAuthFields))] {
+		if val, ok := v[i].(string); ok {
+			m[field] = val
+		}
 	}
 	match, want := 0, []byte(digest)
-	for d := range strings.SplitSeq(f[4], ",") {
+	for _, d := range splitList[string](m["api_keys"]) {
 		match |= subtle.ConstantTimeCompare([]byte(d), want)
 	}
 	if match != 1 {
@@ -142,8 +144,12 @@ func (s *Store) PartnerByAPIKeyWith(ctx context.Context, apiKey string, with Wit
 	if withRecipient {
 		rc = rr.recipient(id)
 	}
-	return Partner{ID: f[0], Name: f[1], ContactEmail: f[2], CreatedAt: parseMS(f[3])}, rc, nil
+	return decodePartner(m), rc, nil
 }
+
+// partnerAuthFields are what authentication reads of a partner's hash: the
+// fields decodePartner uses and the key list, not the directory profile.
+var partnerAuthFields = []string{"id", "name", "contact_email", "created_at", "api_keys"}
 
 // maxAPIKeyPartners bounds how many digests a Store remembers (about 150 bytes
 // each); when full it starts over.
