@@ -2,10 +2,8 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -30,16 +28,7 @@ func NewResendTask(p SendInvitationPayload) (*asynq.Task, error) {
 	if id == "" || n < 2 {
 		return nil, fmt.Errorf("jobs: resend invitation: need an invitation id and a send number ≥ 2, got %q, %d", id, n)
 	}
-	payload, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: resend invitation: %w", err)
-	}
-	return asynq.NewTask(TypeSendInvitation, payload,
-		asynq.TaskID(sendTaskID(id)+":"+strconv.Itoa(n)),
-		asynq.Queue(QueueMail),
-		asynq.MaxRetry(SendMaxRetry),
-		asynq.Timeout(2*time.Minute),
-	), nil
+	return newSendTask(p, sendTaskID(id)+":"+strconv.Itoa(n), "resend invitation")
 }
 
 // ResendInvitation enqueues send number n of invitation id. The same n again while

@@ -58,12 +58,18 @@ func NewSendTask(p SendInvitationPayload) (*asynq.Task, error) {
 	if id == "" {
 		return nil, fmt.Errorf("jobs: send invitation: empty invitation id")
 	}
+	return newSendTask(p, sendTaskID(id), "send invitation")
+}
+
+// newSendTask is the invitation:send task with payload p and TaskID taskID, a first
+// send's or a resend's; what names it in errors.
+func newSendTask(p SendInvitationPayload, taskID, what string) (*asynq.Task, error) {
 	payload, err := json.Marshal(p)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: send invitation: %w", err)
+		return nil, fmt.Errorf("jobs: %s: %w", what, err)
 	}
 	return asynq.NewTask(TypeSendInvitation, payload,
-		asynq.TaskID(sendTaskID(id)),
+		asynq.TaskID(taskID),
 		asynq.Queue(QueueMail),
 		asynq.MaxRetry(SendMaxRetry),
 		asynq.Timeout(2*time.Minute),
