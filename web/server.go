@@ -22,9 +22,8 @@ import (
 
 // Enqueuer queues work for the worker; *jobs.Enqueuer is one.
 type Enqueuer interface {
-	SendInvitation(ctx context.Context, invitationID string) error
-	// SendInvitationOf is SendInvitation for an invitation at hand: its task
-	// carries the partner and address, which saves the worker a Redis round trip.
+	// SendInvitationOf queues the send of inv; its task carries the partner,
+	// address and send number, which saves the worker Redis round trips.
 	SendInvitationOf(ctx context.Context, inv partnerships.Invitation) error
 	// Notify queues telling a partner or a customer about ev.
 	Notify(ctx context.Context, ev jobs.Event) error
