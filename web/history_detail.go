@@ -30,9 +30,9 @@ func (s *Server) historyDetail(lang, detail string) []detailItem {
 		case w == "was" && i+1 < len(words) && !strings.Contains(words[i+1], "="):
 			// "was sent": the status before the change.
 			i++
-			items = append(items, detailItem{T(lang, "detail.was"), s.statusName(lang, words[i])})
+			items = append(items, detailItem{T(lang, "detail.was"), TOr(lang, "status.", words[i])})
 		case ok && k != "":
-			items = append(items, detailItem{s.detailLabel(lang, k), s.detailValue(lang, k, v)})
+			items = append(items, detailItem{TOr(lang, "detail.", k), s.detailValue(lang, k, v)})
 		case len(items) > 0:
 			// A word without "=" continues the value before it.
 			items[len(items)-1].Value += " " + w
@@ -41,13 +41,6 @@ func (s *Server) historyDetail(lang, detail string) []detailItem {
 		}
 	}
 	return items
-}
-
-func (s *Server) detailLabel(lang, key string) string {
-	if l := T(lang, "detail."+key); l != "detail."+key {
-		return l
-	}
-	return key
 }
 
 func (s *Server) detailValue(lang, key, v string) string {
@@ -98,13 +91,4 @@ func (s *Server) labels(list string, label func(string) string) string {
 		return "—"
 	}
 	return strings.Join(out, ", ")
-}
-
-// statusName is an invitation status in words ("sent" has no page text of its
-// own: it stays as it is).
-func (s *Server) statusName(lang, status string) string {
-	if n := T(lang, "status."+status); n != "status."+status {
-		return n
-	}
-	return status
 }

@@ -43,6 +43,16 @@ func T(locale, key string) string {
 	return key
 }
 
+// TOr returns the text for prefix+name in locale, or name itself when no
+// dictionary has that key (an audit action, a detail field, a status the pages
+// have no words for).
+func TOr(locale, prefix, name string) string {
+	if s := T(locale, prefix+name); s != prefix+name {
+		return s
+	}
+	return name
+}
+
 // Tf formats the text for key with args (plain text, no escaping needed: the page
 // templates escape it).
 func Tf(locale, key string, args ...any) string { return fmt.Sprintf(T(locale, key), args...) }

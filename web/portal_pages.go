@@ -106,10 +106,7 @@ func (s *Server) partnerDetails(w http.ResponseWriter, r *http.Request, sess par
 		}
 	}
 	for _, ev := range events {
-		label := T(lang, "action."+ev.Action)
-		if label == "action."+ev.Action {
-			label = ev.Action
-		}
+		label := TOr(lang, "action.", ev.Action)
 		actor := ev.Actor
 		if actor == partner.ID {
 			actor = partner.Name // the partner itself (it invited, or asked for the agreement)
