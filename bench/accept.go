@@ -120,7 +120,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 		},
 		{
 			figure: "2. (CPU) per accept in the maximum-rate run (worker: its notifications)",
-			got:    acceptCPU, target: "(diagnostic)",
+			got:    acceptCPU.String(), target: "(diagnostic)",
 		},
 	}, nil
 }

@@ -60,9 +60,13 @@ func (e *env) cpuMeter() *cpuMeter {
 	m := &cpuMeter{e: e, names: []string{"redis", "serve", "worker", "bench"}}
 	ctx := context.Background()
 	_ = e.rdb.ConfigResetStat(ctx).Err() // for commandstats
-	_ = e.rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err()
-	_ = e.rdb.ConfigSet(ctx, "slowlog-max-len", "100000").Err()
-	_ = e.rdb.SlowLogReset(ctx).Err()
+	if e.o.profileDir != "" {
+		// Every command in the slow log, for the cost of each script; this
+		// costs Redis time of its own, so only when profiling.
+		_ = e.rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0").Err()
+		_ = e.rdb.ConfigSet(ctx, "slowlog-max-len", "100000").Err()
+		_ = e.rdb.SlowLogReset(ctx).Err()
+	}
 	for _, c := range []*exec.Cmd{e.redisCmd, e.serve, e.worker} {
 		pid := -1 // not running: left out
 		if c != nil && c.Process != nil {
@@ -78,11 +82,23 @@ func (e *env) cpuMeter() *cpuMeter {
 	return m
 }
 
-// per is the CPU time per unit of work since the meter started, for n units:
-// "redis 120 µs, serve 300 µs, …".
-func (m *cpuMeter) per(n int) string {
-	if n <= 0 {
+// cpuUse is the CPU time per unit of work of each process and in all.
+type cpuUse struct {
+	parts []string // "redis 120", "serve 300", …
+	total time.Duration
+}
+
+func (u cpuUse) String() string {
+	if len(u.parts) == 0 {
 		return ""
+	}
+	return fmt.Sprintf("CPU µs each: %s; total %d", strings.Join(u.parts, ", "), u.total.Microseconds())
+}
+
+// per is the CPU time per unit of work since the meter started, for n units.
+func (m *cpuMeter) per(n int) cpuUse {
+	if n <= 0 {
+		return cpuUse{}
 	}
 	parts := make([]string, 0, len(m.pids)+1)
 	var total time.Duration
@@ -96,7 +112,7 @@ func (m *cpuMeter) per(n int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", m.names[i], d.Microseconds()))
 	}
 	m.logCommandStats(n)
-	return fmt.Sprintf("CPU µs each: %s; total %d", strings.Join(parts, ", "), total.Microseconds())
+	return cpuUse{parts: parts, total: total}
 }
 
 // logCommandStats logs Redis's busiest commands since the meter started, per
@@ -135,6 +151,9 @@ func (m *cpuMeter) logCommandStats(n int) {
 		parts = append(parts, fmt.Sprintf("%s %.1f calls %.1f µs", st.name, float64(st.calls)/float64(n), float64(st.usec)/float64(n)))
 	}
 	m.e.log.Info("redis commands per unit", "n", n, "top", strings.Join(parts, "; "))
+	if m.e.o.profileDir == "" {
+		return
+	}
 	// Scripts by their first key: which script costs what.
 	logs, err := m.e.rdb.SlowLogGet(context.Background(), 100000).Result()
 	if err != nil {

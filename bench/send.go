@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,14 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("breakdown: %w", err)
 	}
+	gotOne, rawOne, err := sendOnOneCPU(ctx, e, n)
+	if err != nil {
+		return nil, fmt.Errorf("on one CPU: %w", err)
+	}
 	ratio := got / raw
+	// End to end is bound by CPU (gotOne ≈ 1 / gotCPU.total): the CPUs it
+	// takes to send 0.8 of raw's rate at this cost per invitation.
+	cpusFor := 0.8 * raw * gotCPU.total.Seconds()
 	return []row{{
 		figure: fmt.Sprintf("1. send: %s invitations, API call → SMTP accepted (worker --concurrency %d --smtp-conns %d)", commas(float64(n)), e.o.concurrency, e.o.smtpConns),
 		got:    fmt.Sprintf("%s /s (API alone %s posts/s)", commas(got), commas(posts)),
@@ -56,10 +64,39 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 		target: "(diagnostic)",
 	}, {
 		figure: "1. (CPU) per invitation end to end; per raw message (bench = load generator + SMTP sink)",
-		got:    gotCPU,
-		ref:    rawCPU,
+		got:    gotCPU.String(),
+		ref:    rawCPU.String(),
+		target: "(diagnostic)",
+	}, {
+		figure: fmt.Sprintf("1. (CPUs) the same with every process confined to 1 CPU, against all %d", runtime.NumCPU()),
+		got: fmt.Sprintf("%s /s on 1 CPU, %s /s on %d (%.2f×); 0.8 of raw at this CPU cost takes ≈ %.1f CPUs",
+			commas(gotOne), commas(got), runtime.NumCPU(), got/gotOne, cpusFor),
+		ref:    fmt.Sprintf("raw go-mail on 1 CPU: %s msgs/s", commas(rawOne)),
+		ratio:  fmt.Sprintf("%.2f", gotOne/rawOne),
 		target: "(diagnostic)",
 	}}, nil
+}
+
+// sendOnOneCPU measures partnerlink end to end and raw go-mail again with every
+// thread of every process confined to one CPU. Set beside the run on all CPUs,
+// it shows which of the two grows with CPUs: end to end is bound by CPU, raw
+// go-mail by one connection's round trips.
+func sendOnOneCPU(ctx context.Context, e *env, n int) (got, raw float64, err error) {
+	if err := e.pin(1); err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		if perr := e.pin(0); perr != nil && err == nil {
+			err = perr
+		}
+	}()
+	if raw, err = rawGoMailRate(ctx, e, n); err != nil {
+		return 0, 0, fmt.Errorf("raw go-mail: %w", err)
+	}
+	if got, _, err = partnerlinkSendRate(ctx, e, n); err != nil {
+		return 0, 0, err
+	}
+	return got, raw, nil
 }
 
 // sendBreakdown posts n invitations while the worker is stopped (SIGSTOP): the

@@ -34,8 +34,11 @@ type Config struct {
 
 	Account string // names the mailbox's Redis keys; default Username@Addr
 
-	PollInterval time.Duration // how often to look for new mail when the server lacks IDLE; default 30s
-	IdleRefresh  time.Duration // re-issue IDLE before servers drop it (RFC 2177: 29 min); default 25m
+	// PollInterval is how often to look for new mail: the only way when the
+	// server lacks IDLE, and between IDLE's notices otherwise (a server need not
+	// announce mail that came just before IDLE began); default 30s.
+	PollInterval time.Duration
+	IdleRefresh  time.Duration // re-issue IDLE before servers drop it (RFC 2177: 29 min), when PollInterval is longer; default 25m
 }
 
 // LogValue keeps the password out of logs.

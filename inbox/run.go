@@ -28,10 +28,11 @@ func jitter(d time.Duration) time.Duration {
 }
 
 // Run connects, selects the mailbox, processes every message already there, then
-// waits for new ones with IDLE (polling every PollInterval when the server has no
-// IDLE), until ctx ends; then it returns nil. A dropped connection (or an
-// unreachable Redis) is redialled with exponential backoff, 1s to 1min, jittered,
-// and whatever arrived meanwhile is processed. Run returns an error only when the
+// waits for new ones with IDLE, looking again every PollInterval all the same
+// (polling only, when the server has no IDLE), until ctx ends; then it returns
+// nil. A dropped connection (or an unreachable Redis) is redialled with
+// exponential backoff, 1s to 1min, jittered, and whatever arrived meanwhile is
+// processed. Run returns an error only when the
 // server refuses the login before any connection succeeded.
 func (w *Watcher) Run(ctx context.Context) error {
 	var wait time.Duration
@@ -88,14 +89,12 @@ func (w *Watcher) serve(ctx context.Context, connected func()) error {
 			// notice came while the pass ran is never left for the next one.
 			continue
 		}
-		// Messages left for later (a temporary handler error) are tried again
-		// after PollInterval, not only when new mail comes.
-		wait := w.cfg.IdleRefresh
-		if st.Retried > 0 {
-			wait = w.cfg.PollInterval
-		}
 		if idle {
-			err = w.idle(ctx, s, wait)
+			// IDLE ends every PollInterval (IdleRefresh at most) for another
+			// pass: a server need not announce mail that came between the pass's
+			// search and IDLE, and messages left for later (a temporary handler
+			// error) are tried again, not only when new mail comes.
+			err = w.idle(ctx, s, min(w.cfg.PollInterval, w.cfg.IdleRefresh))
 		} else {
 			err = w.poll(ctx, s)
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,9 @@ type memServer struct {
 	mem   *imapmemserver.Server
 	Addr  string
 	trace *traceWriter // what the server sent, while recording
+	// silentIdle makes IDLE announce nothing, as a server that reports no new
+	// mail while idling (or not in time) would.
+	silentIdle atomic.Bool
 
 	mu  sync.Mutex
 	srv *imapserver.Server
@@ -75,7 +79,11 @@ func (s *memServer) Start() {
 	s.Addr = ln.Addr().String()
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return s.mem.NewSession(), nil, nil
+			sess := s.mem.NewSession()
+			if full, ok := sess.(imapserver.SessionIMAP4rev2); ok && s.silentIdle.Load() {
+				return silentIdle{full}, nil, nil
+			}
+			return sess, nil, nil
 		},
 		Caps:         s.caps,
 		InsecureAuth: true,
@@ -86,6 +94,16 @@ func (s *memServer) Start() {
 	s.srv = srv
 	s.mu.Unlock()
 	go srv.Serve(ln)
+}
+
+// silentIdle is a session whose IDLE waits for DONE and announces nothing.
+type silentIdle struct {
+	imapserver.SessionIMAP4rev2
+}
+
+func (silentIdle) Idle(_ *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	<-stop
+	return nil
 }
 
 // Stop closes the listener and every connection, as a server going down would.
@@ -146,6 +164,13 @@ func (w *traceWriter) record() {
 	defer w.mu.Unlock()
 	w.on = true
 	w.buf.Reset()
+}
+
+// contains reports whether what was recorded so far holds sub.
+func (w *traceWriter) contains(sub string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return bytes.Contains(w.buf.Bytes(), []byte(sub))
 }
 
 // stop ends recording and returns what was recorded.

@@ -301,6 +301,29 @@ func TestRunHandlesNewMailWithIDLE(t *testing.T) {
 	eventually(t, 2*time.Second, "both moved", func() bool { return len(srv.Mailbox(t, "Processed")) == 2 })
 }
 
+// TestRunFindsUnannouncedMailWhileIdling: mail the server never announces in
+// IDLE (as mail that came between the watcher's search and its IDLE may not be)
+// is found by the next pass, PollInterval later, not IdleRefresh later.
+func TestRunFindsUnannouncedMailWhileIdling(t *testing.T) {
+	srv := startMemServer(t, imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}, imap.CapMove: {}, imap.CapUIDPlus: {}})
+	srv.silentIdle.Store(true)
+	cfg := srv.config()
+	cfg.PollInterval = 200 * time.Millisecond
+	cfg.IdleRefresh = time.Hour
+	rec := newRecorder()
+	w := newTestWatcher(t, cfg, testredis.Start(t), rec)
+	srv.trace.record()
+	runWatcher(t, w)
+	eventually(t, 2*time.Second, "the watcher idles", func() bool { return srv.trace.contains("+ idling") })
+	for _, s := range []string{"first", "second"} {
+		start := time.Now()
+		srv.Append(t, "INBOX", testMail(s))
+		rec.waitFor(t, s, 2*time.Second)
+		t.Logf("unannounced mail handled %v after it arrived", time.Since(start))
+	}
+	eventually(t, 2*time.Second, "both moved", func() bool { return len(srv.Mailbox(t, "Processed")) == 2 })
+}
+
 func TestRunPollsWithoutIDLE(t *testing.T) {
 	srv := startMemServer(t, capsMove)
 	cfg := srv.config()
