@@ -70,6 +70,12 @@ func main() {
 		def("sweep-runs", func() { o.sweepRuns = 5 })
 		def("mem-invitations", func() { o.memInvitations = 50_000 })
 	}
+	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -profile:", err)
+			os.Exit(2)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute) // stops by itself whatever happens
