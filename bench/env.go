@@ -206,6 +206,10 @@ func (e *env) start(ctx context.Context, name string, args []string) (*exec.Cmd,
 		cmd = exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(n), e.bin}, args...)...)
 	}
 	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = os.Environ()
+	if n := e.o.workerProcs; n > 0 && strings.HasPrefix(name, "worker") {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(n))
+	}
 	if e.o.profileDir != "" {
 		port, err := freePort()
 		if err != nil {
@@ -215,7 +219,7 @@ func (e *env) start(ctx context.Context, name string, args []string) (*exec.Cmd,
 			e.pprof = map[string]string{}
 		}
 		e.pprof[name] = fmt.Sprintf("127.0.0.1:%d", port)
-		cmd.Env = append(os.Environ(), "PARTNERLINK_BENCH_PPROF="+e.pprof[name])
+		cmd.Env = append(cmd.Env, "PARTNERLINK_BENCH_PPROF="+e.pprof[name])
 	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 5 * time.Second

@@ -32,6 +32,7 @@ type options struct {
 	concurrency    int
 	smtpConns      int
 	workerNice     int
+	workerProcs    int
 	only           string
 	keep           bool
 	profileDir     string
@@ -51,6 +52,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 32, "worker --concurrency (0: the worker's default, 10)")
 	flag.IntVar(&o.smtpConns, "smtp-conns", 8, "worker --smtp-conns (0: the worker's default, 4)")
 	flag.IntVar(&o.workerNice, "worker-nice", 0, "start the worker under nice -n N (lower CPU priority than serve on a shared machine)")
+	flag.IntVar(&o.workerProcs, "worker-procs", 0, "start the worker with GOMAXPROCS=N (0: Go's default, every CPU)")
 	flag.StringVar(&o.only, "only", "", "run only these items, e.g. 1,2 (default all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs of redis, serve and worker)")
 	flag.StringVar(&o.profileDir, "profile", "", "write CPU profiles of serve and worker (built with -tags benchpprof) during items 1 and 2 into this directory")

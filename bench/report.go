@@ -119,6 +119,12 @@ func printTable(w io.Writer, rows []row, o options) {
 	if o.quick {
 		mode = "quick"
 	}
+	if o.workerNice != 0 {
+		mode += fmt.Sprintf(", worker under nice -n %d", o.workerNice)
+	}
+	if o.workerProcs > 0 {
+		mode += fmt.Sprintf(", worker GOMAXPROCS=%d", o.workerProcs)
+	}
 	fmt.Fprintf(w, "\nmachine: %s; %s run\n\n", machine(), mode)
 	fmt.Fprintln(w, "| figure | partnerlink | reference (same run) | ratio | target | met? |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
