@@ -49,7 +49,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 
 	// Open loop, worker paused.
 	pid := e.worker.Process.Pid
-	sent := len(e.sink.Messages())
+	sent := e.sink.Received()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	notices := openN - int(paused.failed)
-	if _, err := e.sink.Wait(wctx, sent+notices); err != nil {
+	if err := e.sink.WaitReceived(wctx, sent+notices); err != nil {
 		return nil, fmt.Errorf("waiting for the %d notification emails of the paused run: %w", notices, err)
 	}
 	drain := float64(notices) / time.Since(drainStart).Seconds()

@@ -66,7 +66,7 @@ func newEnv(ctx context.Context, o options, log *slog.Logger) (*env, error) {
 	if err := e.startRedis(ctx); err != nil {
 		return e, err
 	}
-	if e.sink, err = mailsink.Start(mailsink.Options{Addr: "127.0.0.1:0", MaxMessages: 10_000_000}); err != nil {
+	if e.sink, err = mailsink.Start(mailsink.Options{Addr: "127.0.0.1:0", CountOnly: true}); err != nil {
 		return e, fmt.Errorf("start the SMTP sink: %w", err)
 	}
 	key, err := tokens.GenerateKey("b1")
@@ -201,10 +201,17 @@ func (e *env) start(ctx context.Context, name string, args []string) (*exec.Cmd,
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, e.bin, args...)
-	if n := e.o.workerNice; n != 0 && strings.HasPrefix(name, "worker") {
-		cmd = exec.CommandContext(ctx, "nice", append([]string{"-n", strconv.Itoa(n), e.bin}, args...)...)
+	argv := append([]string{e.bin}, args...)
+	if strings.HasPrefix(name, "worker") {
+		if n := e.o.workerNice; n != 0 {
+			argv = append([]string{"nice", "-n", strconv.Itoa(n)}, argv...)
+		}
+		if e.o.workerIdle {
+			// SCHED_IDLE: the worker runs only on CPU time nothing else wants.
+			argv = append([]string{"chrt", "--idle", "0"}, argv...)
+		}
 	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Env = os.Environ()
 	if n := e.o.workerProcs; n > 0 && strings.HasPrefix(name, "worker") {

@@ -33,6 +33,7 @@ type options struct {
 	smtpConns      int
 	workerNice     int
 	workerProcs    int
+	workerIdle     bool
 	only           string
 	keep           bool
 	profileDir     string
@@ -52,6 +53,7 @@ func main() {
 	flag.IntVar(&o.concurrency, "concurrency", 32, "worker --concurrency (0: the worker's default, 10)")
 	flag.IntVar(&o.smtpConns, "smtp-conns", 8, "worker --smtp-conns (0: the worker's default, 4)")
 	flag.IntVar(&o.workerNice, "worker-nice", 0, "start the worker under nice -n N (lower CPU priority than serve on a shared machine)")
+	flag.BoolVar(&o.workerIdle, "worker-idle", false, "start the worker under chrt --idle 0 (SCHED_IDLE: it runs only on CPU time serve and Redis leave)")
 	flag.IntVar(&o.workerProcs, "worker-procs", 0, "start the worker with GOMAXPROCS=N (0: Go's default, every CPU)")
 	flag.StringVar(&o.only, "only", "", "run only these items, e.g. 1,2 (default all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (logs of redis, serve and worker)")

@@ -93,7 +93,7 @@ func benchMemory(ctx context.Context, e *env) ([]row, error) {
 			return nil, fmt.Errorf("GET /api/v1/invitations: %s", resp.Status)
 		}
 	}
-	sinkBefore := len(e.sink.Messages())
+	sinkBefore := e.sink.Received()
 	body := fmt.Appendf(nil, `{"customer_email":%q,"relationship_type":"delegated_admin","locale":"en"}`, e.adminEmail)
 	for range 200 {
 		if err := postInvitation(ctx, hc, e, body); err != nil {
@@ -102,7 +102,7 @@ func benchMemory(ctx context.Context, e *env) ([]row, error) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if _, err := e.sink.Wait(wctx, sinkBefore+200); err != nil {
+	if err := e.sink.WaitReceived(wctx, sinkBefore+200); err != nil {
 		return nil, err
 	}
 	serveKiB, err := rssKiB(e.serve.Process.Pid)

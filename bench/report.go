@@ -122,6 +122,9 @@ func printTable(w io.Writer, rows []row, o options) {
 	if o.workerNice != 0 {
 		mode += fmt.Sprintf(", worker under nice -n %d", o.workerNice)
 	}
+	if o.workerIdle {
+		mode += ", worker under chrt --idle 0"
+	}
 	if o.workerProcs > 0 {
 		mode += fmt.Sprintf(", worker GOMAXPROCS=%d", o.workerProcs)
 	}

@@ -104,7 +104,7 @@ func sendOnOneCPU(ctx context.Context, e *env, n int) (got, raw float64, err err
 // worker's rate alone, with the SMTP connections already open.
 func sendBreakdown(ctx context.Context, e *env, n int) (api, worker float64, err error) {
 	pid := e.worker.Process.Pid
-	before := len(e.sink.Messages())
+	before := e.sink.Received()
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		return 0, 0, err
 	}
@@ -125,7 +125,7 @@ func sendBreakdown(ctx context.Context, e *env, n int) (api, worker float64, err
 	stopped = false
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	if _, err := e.sink.Wait(wctx, before+n); err != nil {
+	if err := e.sink.WaitReceived(wctx, before+n); err != nil {
 		return 0, 0, fmt.Errorf("waiting for %d messages: %w", n, err)
 	}
 	return api, float64(n) / time.Since(start).Seconds(), nil
@@ -160,7 +160,7 @@ func rawGoMailRate(ctx context.Context, e *env, n int) (float64, error) {
 		return 0, err
 	}
 	defer c.Close()
-	before := len(e.sink.Messages())
+	before := e.sink.Received()
 	start := time.Now()
 	for i := range n {
 		m := gomail.NewMsg()
@@ -179,7 +179,7 @@ func rawGoMailRate(ctx context.Context, e *env, n int) (float64, error) {
 			return 0, err
 		}
 	}
-	if _, err := e.sink.Wait(ctx, before+n); err != nil {
+	if err := e.sink.WaitReceived(ctx, before+n); err != nil {
 		return 0, err
 	}
 	return float64(n) / time.Since(start).Seconds(), nil
@@ -195,13 +195,13 @@ func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, 
 	defer hc.CloseIdleConnections()
 	body := fmt.Appendf(nil, `{"customer_email":%q,"relationship_type":"delegated_admin","locale":"en"}`, e.adminEmail)
 	// One invitation first, so the worker is warm and its SMTP connections open.
-	before := len(e.sink.Messages())
+	before := e.sink.Received()
 	if err := postInvitation(ctx, hc, e, body); err != nil {
 		return 0, 0, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if _, err := e.sink.Wait(wctx, before+1); err != nil {
+	if err := e.sink.WaitReceived(wctx, before+1); err != nil {
 		return 0, 0, fmt.Errorf("the first invitation never reached the sink: %w", err)
 	}
 	before++
@@ -217,7 +217,7 @@ func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, 
 	}
 	wctx2, cancel2 := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel2()
-	if _, err := e.sink.Wait(wctx2, before+n); err != nil {
+	if err := e.sink.WaitReceived(wctx2, before+n); err != nil {
 		return 0, 0, fmt.Errorf("waiting for %d messages: %w", n, err)
 	}
 	elapsed := time.Since(start)

@@ -44,6 +44,13 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *session) Data(r io.Reader) error {
+	if s.sink.countOnly {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return fmt.Errorf("mailsink: read data: %w", err)
+		}
+		s.sink.count()
+		return nil
+	}
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return fmt.Errorf("mailsink: read data: %w", err)

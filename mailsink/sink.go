@@ -30,23 +30,29 @@ type Options struct {
 	Addr        string       // TCP address to listen on; "127.0.0.1:0" when empty
 	Logger      *slog.Logger // nil discards logs
 	MaxMessages int          // keep the newest N messages; DefaultMaxMessages when <= 0
+	// CountOnly receives messages and counts them without parsing or keeping
+	// any (for load tests: the sink then costs little CPU and no memory per
+	// message). Messages returns none; Received and WaitReceived count them.
+	CountOnly bool
 }
 
 // Sink is a running SMTP server that keeps what it receives. Its methods are safe
 // for concurrent use.
 type Sink struct {
-	log    *slog.Logger
-	max    int
-	srv    *smtp.Server
-	ln     *countingListener
-	served chan struct{} // closed when Serve returns
+	log       *slog.Logger
+	max       int
+	countOnly bool
+	srv       *smtp.Server
+	ln        *countingListener
+	served    chan struct{} // closed when Serve returns
 
-	mu      sync.Mutex
-	msgs    []Message // oldest first
-	nextID  int
-	fail    func(rcpt string) *smtp.SMTPError
-	changed chan struct{} // closed and replaced whenever msgs changes or the sink closes
-	closed  bool
+	mu       sync.Mutex
+	msgs     []Message // oldest first
+	nextID   int
+	received int // messages received since Start, kept or not
+	fail     func(rcpt string) *smtp.SMTPError
+	changed  chan struct{} // closed and replaced whenever a message arrives or the sink closes
+	closed   bool
 }
 
 // Start listens on opts.Addr and serves SMTP until Close.
@@ -65,12 +71,13 @@ func Start(opts Options) (*Sink, error) {
 		return nil, fmt.Errorf("mailsink: listen: %w", err)
 	}
 	s := &Sink{
-		log:     opts.Logger,
-		max:     opts.MaxMessages,
-		ln:      &countingListener{Listener: ln},
-		served:  make(chan struct{}),
-		nextID:  1,
-		changed: make(chan struct{}),
+		log:       opts.Logger,
+		max:       opts.MaxMessages,
+		countOnly: opts.CountOnly,
+		ln:        &countingListener{Listener: ln},
+		served:    make(chan struct{}),
+		nextID:    1,
+		changed:   make(chan struct{}),
 	}
 	srv := smtp.NewServer(backend{s})
 	srv.Domain = "localhost"
@@ -212,10 +219,55 @@ func (s *Sink) add(from string, to []string, raw []byte) {
 		s.msgs[0] = Message{}
 		s.msgs = s.msgs[1:]
 	}
+	s.receivedLocked()
+	s.mu.Unlock()
+	s.log.Debug("mailsink: received", "id", m.ID, "from", from, "to", to, "subject", m.Subject, "bytes", len(raw))
+}
+
+// count counts one message received and not kept (CountOnly).
+func (s *Sink) count() {
+	s.mu.Lock()
+	s.receivedLocked()
+	s.mu.Unlock()
+}
+
+// receivedLocked counts a message and wakes every Wait; s.mu is held.
+func (s *Sink) receivedLocked() {
+	s.received++
 	if !s.closed {
 		close(s.changed)
 		s.changed = make(chan struct{})
 	}
-	s.mu.Unlock()
-	s.log.Debug("mailsink: received", "id", m.ID, "from", from, "to", to, "subject", m.Subject, "bytes", len(raw))
+}
+
+// Received returns how many messages the sink has received since Start,
+// including those no longer kept and, with CountOnly, those never kept.
+func (s *Sink) Received() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received
+}
+
+// WaitReceived blocks until the sink has received at least n messages since
+// Start (see Received), without copying any. It returns early with ctx's
+// error, or ErrClosed once the sink closes.
+func (s *Sink) WaitReceived(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		if s.received >= n {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("mailsink: wait for %d messages received: %w", n, ctx.Err())
+		}
+	}
 }

@@ -121,6 +121,49 @@ func TestMaxMessagesKeepsNewest(t *testing.T) {
 	}
 }
 
+// TestReceivedCounts: Received and WaitReceived count every message, those
+// dropped beyond MaxMessages and, with CountOnly, those never kept.
+func TestReceivedCounts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		kept int
+	}{
+		{"keeps the newest", Options{MaxMessages: 2}, 2},
+		{"count only", Options{CountOnly: true}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startSink(t, tc.opts)
+			waited := make(chan error, 1)
+			go func() { waited <- s.WaitReceived(t.Context(), 3) }()
+			for _, subj := range []string{"one", "two", "three"} {
+				if err := send(t, s, "a@example.com", []string{"b@example.com"}, simple(subj)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			select {
+			case err := <-waited:
+				if err != nil {
+					t.Fatalf("WaitReceived(3): %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("WaitReceived(3) did not return after 3 messages")
+			}
+			if got := s.Received(); got != 3 {
+				t.Errorf("Received() = %d, want 3", got)
+			}
+			if got := len(s.Messages()); got != tc.kept {
+				t.Errorf("kept %d messages, want %d", got, tc.kept)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+			defer cancel()
+			if err := s.WaitReceived(ctx, 4); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("WaitReceived(4) = %v, want the context's deadline", err)
+			}
+		})
+	}
+}
+
 func TestMessagesAreCopies(t *testing.T) {
 	s := startSink(t, Options{})
 	if err := send(t, s, "a@example.com", []string{"b@example.com"}, simple("x")); err != nil {
