@@ -78,13 +78,40 @@ func startOn(t *testing.T, cfg web.Config, srv *testredis.Server) *system {
 	if cfg.InviteTTL == 0 {
 		cfg.InviteTTL = 14 * 24 * time.Hour
 	}
-	ctx := context.Background()
+	w := wire(t, srv, cfg)
+	routes := []jobs.Route{
+		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(w.store, w.tpl, w.mail, "partnerlink.test", w.log)},
+		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(w.tpl, w.mail, "partnerlink.test", w.log)},
+	}
+	// Customer portal: sign-in links and agreement requests.
+	w.startWorker(append(routes, jobs.NewPortalMailer(w.store, w.tpl, w.mail, w.ring, w.links, "partnerlink.test", w.log).Routes()...)...)
+	return w.seed(
+		partnerships.CustomerUser{Email: billingEmail, Role: partnerships.BillingAdmin},
+		partnerships.CustomerUser{Email: userEmail, Role: partnerships.User},
+	)
+}
+
+// wired is a system with its web app serving and the parts its worker needs.
+type wired struct {
+	*system
+	tpl     *templates.Set
+	mail    *mailer.Mailer
+	links   *links.Builder
+	connOpt asynq.RedisClientOpt
+}
+
+// wire starts what every system has on srv: the store and the token ring on
+// s.clock (storeOpts added), the SMTP sink, and the web app configured by cfg
+// behind an httptest server, enqueueing through an asynq client.
+func wire(t *testing.T, srv *testredis.Server, cfg web.Config, storeOpts ...partnerships.Option) *wired {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), clock: &shiftClock{}, redis: srv}
-	s.store = partnerships.NewStore(s.rdb, partnerships.WithClock(s.clock.Now))
+	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), log: log, clock: &shiftClock{}, redis: srv}
+	s.store = partnerships.NewStore(s.rdb, append([]partnerships.Option{partnerships.WithClock(s.clock.Now)}, storeOpts...)...)
+	w := &wired{system: s, connOpt: asynq.RedisClientOpt{Addr: srv.Addr}}
 
 	var err error
 	if s.sink, err = mailsink.Start(mailsink.Options{Addr: "127.0.0.1:0", Logger: log}); err != nil {
@@ -102,60 +129,62 @@ func startOn(t *testing.T, cfg web.Config, srv *testredis.Server) *system {
 	var handler http.Handler
 	s.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(s.http.Close)
-	lb, err := links.New(s.http.URL)
-	if err != nil {
+	if w.links, err = links.New(s.http.URL); err != nil {
 		t.Fatal(err)
 	}
-	tpl, err := templates.New()
-	if err != nil {
+	if w.tpl, err = templates.New(); err != nil {
 		t.Fatal(err)
 	}
 	host, port, _ := net.SplitHostPort(s.sink.Addr())
 	portN, _ := strconv.Atoi(port)
-	m, err := mailer.New(mailer.Config{Host: host, Port: portN, TLS: mailer.TLSNone, From: "noreply@partnerlink.test", FromName: "partnerlink", Timeout: 5 * time.Second}, log)
+	w.mail, err = mailer.New(mailer.Config{Host: host, Port: portN, TLS: mailer.TLSNone, From: "noreply@partnerlink.test", FromName: "partnerlink", Timeout: 5 * time.Second}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() { w.mail.Close() })
 
-	connOpt := asynq.RedisClientOpt{Addr: srv.Addr}
-	client := asynq.NewClient(connOpt)
+	client := asynq.NewClient(w.connOpt)
 	t.Cleanup(func() { client.Close() })
+	s.enq = jobs.NewEnqueuer(client)
 	app, err := web.New(cfg, web.Deps{
-		Store: s.store, Tokens: s.ring, Agreements: s.lib, Templates: tpl, Links: lb,
-		Enqueuer: jobs.NewEnqueuer(client), Logger: log, RDB: s.rdb,
+		Store: s.store, Tokens: s.ring, Agreements: s.lib, Templates: w.tpl, Links: w.links,
+		Enqueuer: s.enq, Logger: log, RDB: s.rdb,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	handler = app
-	worker := jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 4, ShutdownTimeout: 2 * time.Second}, log)
-	s.enq = jobs.NewEnqueuer(client)
-	s.log = log
-	routes := []jobs.Route{
-		{Type: jobs.TypeBounceNotice, Handler: jobs.NewBounceNotifier(s.store, tpl, m, "partnerlink.test", log)},
-		{Type: jobs.TypeRequestReply, Handler: jobs.NewRequestReplier(tpl, m, "partnerlink.test", log)},
-	}
-	// Customer portal: sign-in links and agreement requests.
-	routes = append(routes, jobs.NewPortalMailer(s.store, tpl, m, s.ring, lb, "partnerlink.test", log).Routes()...)
-	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log), routes...)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(worker.Shutdown)
+	return w
+}
 
+// startWorker runs the asynq worker with the invitation sender and routes.
+func (w *wired) startWorker(routes ...jobs.Route) {
+	w.t.Helper()
+	worker := jobs.NewServer(w.connOpt, jobs.ServerConfig{Concurrency: 4, ShutdownTimeout: 2 * time.Second}, w.log)
+	if err := worker.Start(jobs.NewMux(jobs.NewSender(w.store, w.tpl, w.mail, w.ring, w.links, "partnerlink.test", w.log), routes...)); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(worker.Shutdown)
+}
+
+// seed creates the partner Contoso and the customer Fabrikam with its global
+// admin Ada and users, and returns the system.
+func (w *wired) seed(users ...partnerships.CustomerUser) *system {
+	w.t.Helper()
+	ctx := context.Background()
+	s := w.system
+	var err error
 	if s.partner, s.apiKey, err = s.store.CreatePartner(ctx, "Contoso <Partners> Ltd", "partners@contoso.example"); err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
 	if s.customer, err = s.store.CreateCustomer(ctx, "Fabrikam, Inc.", "fabrikam.example",
 		partnerships.CustomerUser{Email: adminEmail, Name: "Ada", Role: partnerships.GlobalAdmin}); err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	for _, u := range []partnerships.CustomerUser{
-		{CustomerID: s.customer.ID, Email: billingEmail, Role: partnerships.BillingAdmin},
-		{CustomerID: s.customer.ID, Email: userEmail, Role: partnerships.User},
-	} {
+	for _, u := range users {
+		u.CustomerID = s.customer.ID
 		if err := s.store.AddCustomerUser(ctx, u); err != nil {
-			t.Fatal(err)
+			s.t.Fatal(err)
 		}
 	}
 	return s
@@ -211,12 +240,7 @@ var linkRE = regexp.MustCompile(`https?://[^\s"<>]+/invite/[A-Za-z0-9_-]+`)
 // waitForLink waits for the invitation email to rcpt and returns the link in its text part.
 func (s *system) waitForLink(rcpt string, n int) (mailsink.Message, string) {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	msgs, err := s.sink.Wait(ctx, n)
-	if err != nil {
-		s.t.Fatalf("waiting for %d messages: %v (have %d)", n, err, len(s.sink.Messages()))
-	}
+	msgs := s.waitMessages(n)
 	for _, m := range slices.Backward(msgs) {
 		if slices.Contains(m.To, rcpt) {
 			link := linkRE.FindString(m.Text)
@@ -228,6 +252,18 @@ func (s *system) waitForLink(rcpt string, n int) (mailsink.Message, string) {
 	}
 	s.t.Fatalf("no message to %s among %d", rcpt, len(msgs))
 	return mailsink.Message{}, ""
+}
+
+// waitMessages waits up to 15 seconds until the sink has n messages and returns them.
+func (s *system) waitMessages(n int) []mailsink.Message {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	msgs, err := s.sink.Wait(ctx, n)
+	if err != nil {
+		s.t.Fatalf("waiting for %d messages: %v (have %d)", n, err, len(s.sink.Messages()))
+	}
+	return msgs
 }
 
 // snapshot is every partnerlink key in Redis with its serialized value.

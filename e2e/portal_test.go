@@ -19,12 +19,7 @@ import (
 // a link matching re in its text part.
 func (s *system) waitForMail(rcpt string, n int, re *regexp.Regexp) (mailsink.Message, string) {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	msgs, err := s.sink.Wait(ctx, n)
-	if err != nil {
-		s.t.Fatalf("waiting for %d messages: %v (have %d)", n, err, len(s.sink.Messages()))
-	}
+	msgs := s.waitMessages(n)
 	for _, m := range slices.Backward(msgs) {
 		if slices.Contains(m.To, rcpt) {
 			if link := re.FindString(m.Text); link != "" {

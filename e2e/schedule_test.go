@@ -2,11 +2,7 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,15 +12,10 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/partnerlink/partnerlink/agreements"
 	"github.com/partnerlink/partnerlink/internal/testredis"
 	"github.com/partnerlink/partnerlink/jobs"
-	"github.com/partnerlink/partnerlink/links"
-	"github.com/partnerlink/partnerlink/mailer"
 	"github.com/partnerlink/partnerlink/mailsink"
 	"github.com/partnerlink/partnerlink/partnerships"
-	"github.com/partnerlink/partnerlink/templates"
-	"github.com/partnerlink/partnerlink/tokens"
 	"github.com/partnerlink/partnerlink/web"
 )
 
@@ -32,81 +23,17 @@ import (
 // scheduler's task handlers in the worker and a scheduler sweeping every second.
 func startScheduled(t *testing.T, ttl time.Duration, reminders []time.Duration) *system {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	srv := testredis.Start(t)
-	s := &system{t: t, rdb: srv.Client(), lib: agreements.Sample(), log: log}
-	s.store = partnerships.NewStore(s.rdb, partnerships.WithReminders(reminders))
-	var err error
-	if s.sink, err = mailsink.Start(mailsink.Options{Addr: "127.0.0.1:0", Logger: log}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.sink.Close() })
-	key, err := tokens.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.ring, err = tokens.NewRing([]tokens.Key{key}); err != nil {
-		t.Fatal(err)
-	}
-	var handler http.Handler
-	s.http = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-	t.Cleanup(s.http.Close)
-	lb, err := links.New(s.http.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := templates.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(s.sink.Addr())
-	portN, _ := strconv.Atoi(port)
-	m, err := mailer.New(mailer.Config{Host: host, Port: portN, TLS: mailer.TLSNone, From: "noreply@partnerlink.test", FromName: "partnerlink", Timeout: 5 * time.Second}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	connOpt := asynq.RedisClientOpt{Addr: srv.Addr}
-	client := asynq.NewClient(connOpt)
-	t.Cleanup(func() { client.Close() })
-	s.enq = jobs.NewEnqueuer(client)
-	app, err := web.New(web.Config{InviteTTL: ttl}, web.Deps{
-		Store: s.store, Tokens: s.ring, Agreements: s.lib, Templates: tpl, Links: lb, Enqueuer: s.enq, Logger: log, RDB: s.rdb,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler = app
-	worker := jobs.NewServer(connOpt, jobs.ServerConfig{Concurrency: 4, ShutdownTimeout: 2 * time.Second}, log)
-	routes := jobs.DueRoutes(jobs.NewReminder(s.store, tpl, m, s.ring, lb, "partnerlink.test", log),
-		jobs.NewExpirer(s.store, s.enq, log), jobs.NewTermKeeper(s.store, s.enq, log))
+	w := wire(t, testredis.Start(t), web.Config{InviteTTL: ttl}, partnerships.WithReminders(reminders))
+	routes := jobs.DueRoutes(jobs.NewReminder(w.store, w.tpl, w.mail, w.ring, w.links, "partnerlink.test", w.log),
+		jobs.NewExpirer(w.store, w.enq, w.log), jobs.NewTermKeeper(w.store, w.enq, w.log))
 	// Notifications are another helper's; here they are only taken off the queue.
-	routes = append(routes, jobs.Route{Type: jobs.TypeNotify, Handler: asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })})
-	if err := worker.Start(jobs.NewMux(jobs.NewSender(s.store, tpl, m, s.ring, lb, "partnerlink.test", log), routes...)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(worker.Shutdown)
-	sched := jobs.NewScheduler(s.store, s.rdb, s.enq, jobs.SchedulerConfig{Interval: time.Second}, log)
-	sctx, cancel := context.WithCancel(ctx)
+	w.startWorker(append(routes, jobs.Route{Type: jobs.TypeNotify, Handler: asynq.HandlerFunc(func(context.Context, *asynq.Task) error { return nil })})...)
+	sched := jobs.NewScheduler(w.store, w.rdb, w.enq, jobs.SchedulerConfig{Interval: time.Second}, w.log)
+	sctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = sched.Run(sctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-
-	if s.partner, s.apiKey, err = s.store.CreatePartner(ctx, "Contoso <Partners> Ltd", "partners@contoso.example"); err != nil {
-		t.Fatal(err)
-	}
-	if s.customer, err = s.store.CreateCustomer(ctx, "Fabrikam, Inc.", "fabrikam.example",
-		partnerships.CustomerUser{Email: adminEmail, Name: "Ada", Role: partnerships.GlobalAdmin}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.store.AddCustomerUser(ctx, partnerships.CustomerUser{CustomerID: s.customer.ID, Email: billingEmail, Role: partnerships.BillingAdmin}); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return w.seed(partnerships.CustomerUser{Email: billingEmail, Role: partnerships.BillingAdmin})
 }
 
 // mailsTo waits until rcpt has n messages and returns them, oldest first.

@@ -267,6 +267,25 @@ func smtpReply(code int, enhanced smtp.EnhancedCode, text string) func(string) *
 	}
 }
 
+// refusal is an SMTP reply refusing every recipient.
+type refusal struct {
+	name     string
+	code     int
+	enhanced smtp.EnhancedCode
+	text     string
+}
+
+// sendRefused runs the sender on a new invitation while the SMTP server answers
+// with r, and returns the invitation after and the handler's error.
+func (e *env) sendRefused(tb testing.TB, r refusal) (partnerships.Invitation, error) {
+	tb.Helper()
+	inv := e.invite(tb, partnerships.Reseller, "en")
+	e.sink.FailWith(smtpReply(r.code, r.enhanced, r.text))
+	defer e.sink.FailWith(nil)
+	err := e.sender.ProcessTask(context.Background(), task(tb, inv.ID))
+	return e.invitation(tb, inv.ID), err
+}
+
 // failTimes returns a FailWith function that refuses the first n recipients with
 // reply and accepts the rest.
 func failTimes(n int, reply func(string) *smtp.SMTPError) func(string) *smtp.SMTPError {

@@ -17,30 +17,19 @@ import (
 // handler skips retries and the invitation fails with the server's reply.
 func TestSendPermanentFailure(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		code     int
-		enhanced smtp.EnhancedCode
-		text     string
-	}{
+	e := newEnv(t)
+	for _, r := range []refusal{
 		{"550 no such user", 550, smtp.EnhancedCode{5, 1, 1}, "no such user here"},
 		{"553 bad address", 553, smtp.EnhancedCode{5, 1, 3}, "mailbox name not allowed"},
 		{"554 policy", 554, smtp.EnhancedCode{5, 7, 1}, "rejected by policy"},
-	}
-	e := newEnv(t)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			inv := e.invite(t, partnerships.Reseller, "en")
-			e.sink.FailWith(smtpReply(tt.code, tt.enhanced, tt.text))
-			defer e.sink.FailWith(nil)
-
-			err := e.sender.ProcessTask(context.Background(), task(t, inv.ID))
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			got, err := e.sendRefused(t, r)
 			if !errors.Is(err, asynq.SkipRetry) || !errors.Is(err, mailer.ErrPermanent) {
 				t.Fatalf("ProcessTask = %v, want a permanent error wrapping asynq.SkipRetry", err)
 			}
-			got := e.invitation(t, inv.ID)
-			if got.Status != partnerships.StatusFailed || !strings.Contains(got.FailureReason, tt.text) {
-				t.Errorf("invitation = {Status:%s FailureReason:%q}, want failed with %q", got.Status, got.FailureReason, tt.text)
+			if got.Status != partnerships.StatusFailed || !strings.Contains(got.FailureReason, r.text) {
+				t.Errorf("invitation = {Status:%s FailureReason:%q}, want failed with %q", got.Status, got.FailureReason, r.text)
 			}
 			if strings.HasPrefix(got.FailureReason, "gave up") {
 				t.Errorf("FailureReason = %q: a permanent failure is not giving up", got.FailureReason)

@@ -18,32 +18,21 @@ import (
 // the handler's error is retried (not SkipRetry) and the invitation stays pending.
 func TestSendTemporaryFailure(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		code     int
-		enhanced smtp.EnhancedCode
-		text     string
-	}{
+	e := newEnv(t)
+	for _, r := range []refusal{
 		{"451 local error", 451, smtp.EnhancedCode{4, 3, 0}, "local error, try again"},
 		{"452 mailbox full", 452, smtp.EnhancedCode{4, 2, 2}, "mailbox full"},
 		{"450 mailbox busy", 450, smtp.EnhancedCode{4, 2, 1}, "mailbox busy"},
-	}
-	e := newEnv(t)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			inv := e.invite(t, partnerships.Reseller, "en")
-			e.sink.FailWith(smtpReply(tt.code, tt.enhanced, tt.text))
-			defer e.sink.FailWith(nil)
-
-			err := e.sender.ProcessTask(context.Background(), task(t, inv.ID))
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			got, err := e.sendRefused(t, r)
 			if err == nil || errors.Is(err, asynq.SkipRetry) {
 				t.Fatalf("ProcessTask = %v, want an error asynq retries", err)
 			}
 			var se *mailer.SendError
-			if !errors.As(err, &se) || !se.Temporary || se.Code != tt.code || !strings.Contains(se.Reply, tt.text) {
-				t.Errorf("ProcessTask = %v, want a temporary *mailer.SendError %d %q", err, tt.code, tt.text)
+			if !errors.As(err, &se) || !se.Temporary || se.Code != r.code || !strings.Contains(se.Reply, r.text) {
+				t.Errorf("ProcessTask = %v, want a temporary *mailer.SendError %d %q", err, r.code, r.text)
 			}
-			got := e.invitation(t, inv.ID)
 			if got.Status != partnerships.StatusPending || got.FailureReason != "" || got.MessageID != "" {
 				t.Errorf("invitation = {Status:%s FailureReason:%q MessageID:%q}, want pending and untouched", got.Status, got.FailureReason, got.MessageID)
 			}

@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/partnerlink/partnerlink/internal/testredis"
-	"github.com/partnerlink/partnerlink/mailsink"
 )
 
 // TestProcessMetrics runs serve, worker (--metrics-addr) and scheduler
@@ -19,27 +16,8 @@ import (
 // the request by route) and the worker's (the send, the pace); /readyz is ready
 // and /healthz answers on every metrics address.
 func TestProcessMetrics(t *testing.T) {
-	clearEnv(t)
-	srv := testredis.Start(t)
-	sink, err := mailsink.Start(mailsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
-	t.Setenv("PARTNERLINK_REDIS_URL", srv.URL)
-	t.Setenv("PARTNERLINK_SMTP_URL", "smtp://"+sink.Addr()+"?tls=none")
-	t.Setenv("PARTNERLINK_BASE_URL", "https://partners.example.com")
-	t.Setenv("PARTNERLINK_TOKEN_KEYS", testKeys(t))
-	t.Setenv("PARTNERLINK_LOG_FORMAT", "json")
-	r := runCmd(t, "partners", "add", "--name", "Contoso Partners Ltd", "--email", "partners@contoso.example")
-	m := partnerCreated.FindStringSubmatch(r.stdout)
-	if m == nil {
-		t.Fatalf("partners add: %v", r)
-	}
-	if r := runCmd(t, "customers", "add", "--name", "Fabrikam, Inc.", "--domain", "fabrikam.example",
-		"--admin-email", "admin@fabrikam.example", "--admin-role", "global_admin"); r.code != 0 {
-		t.Fatalf("customers add: %v", r)
-	}
+	_, sink := startStack(t, "https://partners.example.com")
+	apiKey := addPartnerAndCustomer(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -50,24 +28,12 @@ func TestProcessMetrics(t *testing.T) {
 	serveAddr := serve.waitLog(t, regexp.MustCompile(`"msg":"serving","addr":"(127\.0\.0\.1:\d+)"`))[1]
 	workerAddr := worker.waitLog(t, serving)[1]
 	schedAddr := sched.waitLog(t, serving)[1]
-	defer func() {
-		cancel()
-		for name, s := range map[string]*started{"serve": serve, "worker": worker, "scheduler": sched} {
-			select {
-			case code := <-s.done:
-				if code != 0 {
-					t.Errorf("%s exited %d:\n%s", name, code, s.stderr.String())
-				}
-			case <-time.After(25 * time.Second):
-				t.Errorf("%s did not stop within 25s of SIGTERM", name)
-			}
-		}
-	}()
+	defer stopCmds(t, cancel, map[string]*started{"serve": serve, "worker": worker, "scheduler": sched})
 
 	c := newClient()
 	req, _ := http.NewRequest("POST", "http://"+serveAddr+"/api/v1/invitations",
 		strings.NewReader(`{"customer_email":"admin@fabrikam.example","relationship_type":"advisor"}`))
-	req.Header.Set("Authorization", "Bearer "+m[2])
+	req.Header.Set("Authorization", "Bearer "+apiKey)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Request-Id", "test-create-1")
 	resp, body := c.do(t, req)

@@ -45,34 +45,65 @@ func (s *started) waitLog(t *testing.T, re *regexp.Regexp) []string {
 	}
 }
 
-// TestServeAndWorker runs the production commands as the README's "Running it
-// for real" does: operator commands, then serve and worker against a real
-// redis-server and an SMTP server; an invitation posted to serve is mailed by
-// worker with links on the configured base URL.
-func TestServeAndWorker(t *testing.T) {
+// startStack starts a redis-server and an SMTP sink and points the environment
+// at them, with base as the base URL, test token keys and JSON logs.
+func startStack(t *testing.T, base string) (*testredis.Server, *mailsink.Sink) {
+	t.Helper()
 	clearEnv(t)
 	srv := testredis.Start(t)
 	sink, err := mailsink.Start(mailsink.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sink.Close()
+	t.Cleanup(func() { sink.Close() })
 	t.Setenv("PARTNERLINK_REDIS_URL", srv.URL)
 	t.Setenv("PARTNERLINK_SMTP_URL", "smtp://"+sink.Addr()+"?tls=none")
-	t.Setenv("PARTNERLINK_BASE_URL", "https://partners.example.com/pl/")
+	t.Setenv("PARTNERLINK_BASE_URL", base)
 	t.Setenv("PARTNERLINK_TOKEN_KEYS", testKeys(t))
 	t.Setenv("PARTNERLINK_LOG_FORMAT", "json")
+	return srv, sink
+}
 
+// addPartnerAndCustomer adds the partner Contoso and the customer Fabrikam with
+// the operator commands and returns the partner's API key.
+func addPartnerAndCustomer(t *testing.T) string {
+	t.Helper()
 	r := runCmd(t, "partners", "add", "--name", "Contoso Partners Ltd", "--email", "partners@contoso.example")
 	m := partnerCreated.FindStringSubmatch(r.stdout)
 	if m == nil {
 		t.Fatalf("partners add: %v", r)
 	}
-	apiKey := m[2]
 	if r := runCmd(t, "customers", "add", "--name", "Fabrikam, Inc.", "--domain", "fabrikam.example",
 		"--admin-email", "admin@fabrikam.example", "--admin-role", "global_admin"); r.code != 0 {
 		t.Fatalf("customers add: %v", r)
 	}
+	return m[2]
+}
+
+// stopCmds cancels the commands' context and checks that each exits 0 within
+// 25 seconds.
+func stopCmds(t *testing.T, cancel context.CancelFunc, cmds map[string]*started) {
+	t.Helper()
+	cancel()
+	for name, s := range cmds {
+		select {
+		case code := <-s.done:
+			if code != 0 {
+				t.Errorf("%s exited %d:\n%s", name, code, s.stderr.String())
+			}
+		case <-time.After(25 * time.Second):
+			t.Errorf("%s did not stop within 25s of SIGTERM", name)
+		}
+	}
+}
+
+// TestServeAndWorker runs the production commands as the README's "Running it
+// for real" does: operator commands, then serve and worker against a real
+// redis-server and an SMTP server; an invitation posted to serve is mailed by
+// worker with links on the configured base URL.
+func TestServeAndWorker(t *testing.T) {
+	_, sink := startStack(t, "https://partners.example.com/pl/")
+	apiKey := addPartnerAndCustomer(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -81,16 +112,9 @@ func TestServeAndWorker(t *testing.T) {
 	addr := serve.waitLog(t, regexp.MustCompile(`"msg":"serving","addr":"(127\.0\.0\.1:\d+)"`))[1]
 	worker.waitLog(t, regexp.MustCompile(`"msg":"worker started","smtp":"`+regexp.QuoteMeta(sink.Addr())+`","concurrency":2`))
 	defer func() {
-		cancel()
-		for name, s := range map[string]*started{"serve": serve, "worker": worker} {
-			select {
-			case code := <-s.done:
-				if code != 0 {
-					t.Errorf("%s exited %d:\n%s", name, code, s.stderr.String())
-				}
-			case <-time.After(25 * time.Second):
-				t.Errorf("%s did not stop within 25s of SIGTERM", name)
-			}
+		cmds := map[string]*started{"serve": serve, "worker": worker}
+		stopCmds(t, cancel, cmds)
+		for name, s := range cmds {
 			if strings.Contains(s.stderr.String(), `"level":"ERROR"`) {
 				t.Errorf("%s logged errors:\n%s", name, s.stderr.String())
 			}

@@ -12,9 +12,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/hibiken/asynq"
 
-	"github.com/partnerlink/partnerlink/internal/testredis"
 	"github.com/partnerlink/partnerlink/jobs"
-	"github.com/partnerlink/partnerlink/mailsink"
 	"github.com/partnerlink/partnerlink/partnerships"
 )
 
@@ -23,13 +21,7 @@ import (
 // signed, verifiable from the record `partnerlink dns` prints, and no faster
 // than the rate.
 func TestWorkerSignsAtItsPace(t *testing.T) {
-	clearEnv(t)
-	srv := testredis.Start(t)
-	sink, err := mailsink.Start(mailsink.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sink.Close()
+	srv, sink := startStack(t, "https://partners.example.com")
 	r := runCmd(t, "keys", "dkim", "--type", "ed25519")
 	if r.code != 0 {
 		t.Fatalf("keys dkim: %v", r)
@@ -38,11 +30,6 @@ func TestWorkerSignsAtItsPace(t *testing.T) {
 	t.Setenv("PARTNERLINK_DKIM_KEY", strings.ReplaceAll(strings.TrimSpace(r.stdout), "\n", `\n`))
 	t.Setenv("PARTNERLINK_DKIM_SELECTOR", "pl1")
 	t.Setenv("PARTNERLINK_MAIL_FROM", "partnerlink <noreply@partners.example.com>")
-	t.Setenv("PARTNERLINK_REDIS_URL", srv.URL)
-	t.Setenv("PARTNERLINK_SMTP_URL", "smtp://"+sink.Addr()+"?tls=none")
-	t.Setenv("PARTNERLINK_BASE_URL", "https://partners.example.com")
-	t.Setenv("PARTNERLINK_TOKEN_KEYS", testKeys(t))
-	t.Setenv("PARTNERLINK_LOG_FORMAT", "json")
 	t.Setenv("PARTNERLINK_SEND_RATE", "5")
 
 	dns := runCmd(t, "dns")
