@@ -107,10 +107,15 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
+	rtt50, rtt99, err := redisRoundTrip(ctx, e)
+	if err != nil {
+		return nil, err
+	}
 	figure := fmt.Sprintf("2. accept POST at %s req/s open loop for %v", commas(float64(e.o.acceptRate)), e.o.acceptDuration)
 	return []row{
 		paused.row(figure+", worker paused (the POST alone)",
-			fmt.Sprintf("afterwards the worker sent the %s notification emails at %s /s", commas(float64(notices)), commas(drain))),
+			fmt.Sprintf("one Redis round trip on this machine (redis-benchmark PING, 1 client): p50 %s ms, p99 %s ms; afterwards the worker sent the %s notification emails at %s /s",
+				rtt50, rtt99, commas(float64(notices)), commas(drain))),
 		running.row(figure+", worker running (sending each accept's notification email on the same cores)", ""),
 		{
 			figure: fmt.Sprintf("2. accept POST maximum rate (%d clients, %v, worker running)", e.o.maxWorkers, e.o.maxDuration),
@@ -288,6 +293,24 @@ func postAccept(ctx context.Context, hc *http.Client, base, token string, form u
 
 // redisBenchmarkSet runs redis-benchmark's SET test against the run's Redis and
 // returns its requests per second.
+// redisRoundTrip is the p50 and p99 in ms of one round trip to the same
+// redis-server from one client (redis-benchmark PING): the floor under each
+// of the accept's sequential Redis round trips, on this machine.
+func redisRoundTrip(ctx context.Context, e *env) (p50, p99 string, err error) {
+	out, err := exec.CommandContext(ctx, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(e.redisPort),
+		"-c", "1", "-n", "20000", "-t", "ping_mbulk", "--csv").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("redis-benchmark: %w", err)
+	}
+	// "PING_MBULK","6067.96","0.155","0.016","0.127","0.375","0.575","4.487"
+	// (test, rps, avg, min, p50, p95, p99, max)
+	m := regexp.MustCompile(`"PING_MBULK","[0-9.]+","[0-9.]+","[0-9.]+","([0-9.]+)","[0-9.]+","([0-9.]+)"`).FindSubmatch(out)
+	if m == nil {
+		return "", "", fmt.Errorf("redis-benchmark printed no PING latencies: %q", out)
+	}
+	return string(m[1]), string(m[2]), nil
+}
+
 func redisBenchmarkSet(ctx context.Context, e *env) (float64, error) {
 	out, err := exec.CommandContext(ctx, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(e.redisPort),
 		"-t", "set", "-n", "200000", "-q").Output()
