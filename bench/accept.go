@@ -54,7 +54,14 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		return nil, err
 	}
-	paused := openLoop(ctx, e, hc, links[:openN], form)
+	accept := func(links []string) func(int) error {
+		return func(i int) error { return postAccept(ctx, hc, e.base, links[i], form) }
+	}
+	paused := openLoop(ctx, e, openN, accept(links[:openN]))
+	// The reference: the same serve answering GET /healthz (one Redis PING)
+	// at the same rate, for at most 10 s, the worker still paused.
+	healthN := min(openN, 10*e.o.acceptRate)
+	health := openLoop(ctx, e, healthN, func(int) error { return getHealthz(ctx, hc, e.base) })
 	drainStart := time.Now()
 	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
 		return nil, err
@@ -69,7 +76,7 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	drain := float64(notices) / time.Since(drainStart).Seconds()
 
 	// Open loop, worker running.
-	running := openLoop(ctx, e, hc, links[openN:2*openN], form)
+	running := openLoop(ctx, e, openN, accept(links[openN:2*openN]))
 
 	// Closed loop: the maximum rate.
 	var next, ok, failed atomic.Int64
@@ -114,8 +121,8 @@ func benchAccept(ctx context.Context, e *env) ([]row, error) {
 	figure := fmt.Sprintf("2. accept POST at %s req/s open loop for %v", commas(float64(e.o.acceptRate)), e.o.acceptDuration)
 	return []row{
 		paused.row(figure+", worker paused (the POST alone)",
-			fmt.Sprintf("one Redis round trip on this machine (redis-benchmark PING, 1 client): p50 %s ms, p99 %s ms; afterwards the worker sent the %s notification emails at %s /s",
-				rtt50, rtt99, commas(float64(notices)), commas(drain))),
+			fmt.Sprintf("GET /healthz (one Redis PING), same serve and rate, %s requests: p50 %s, p99 %s; one Redis round trip on this machine (redis-benchmark PING, 1 client): p50 %s ms, p99 %s ms; afterwards the worker sent the %s notification emails at %s /s",
+				commas(float64(health.n)), ms(health.p50), ms(health.p99), rtt50, rtt99, commas(float64(notices)), commas(drain))),
 		running.row(figure+", worker running (sending each accept's notification email on the same cores)", ""),
 		{
 			figure: fmt.Sprintf("2. accept POST maximum rate (%d clients, %v, worker running)", e.o.maxWorkers, e.o.maxDuration),
@@ -151,27 +158,27 @@ func (r openLoopResult) row(figure, ref string) row {
 	}
 }
 
-// openLoop posts one accept for each of links at o.acceptRate, each on its own
-// schedule whatever the answers before it (every request its own goroutine, so
-// a slow answer delays no other request's send), and measures each from its
-// send, and from its scheduled start.
-func openLoop(ctx context.Context, e *env, hc *http.Client, links []string, form url.Values) openLoopResult {
-	lat := make([]time.Duration, len(links))
-	sched := make([]time.Duration, len(links))
-	lag := make([]time.Duration, len(links))
+// openLoop makes n requests (do(i) for each i) at o.acceptRate, each on its
+// own schedule whatever the answers before it (every request its own
+// goroutine, so a slow answer delays no other request's send), and measures
+// each from its send, and from its scheduled start.
+func openLoop(ctx context.Context, e *env, n int, do func(i int) error) openLoopResult {
+	lat := make([]time.Duration, n)
+	sched := make([]time.Duration, n)
+	lag := make([]time.Duration, n)
 	var failed atomic.Int64
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	interval := time.Second / time.Duration(e.o.acceptRate)
 	start := time.Now()
-	for i := range links {
+	for i := range n {
 		at := start.Add(time.Duration(i) * interval)
 		if d := time.Until(at); d > 0 {
 			time.Sleep(d)
 		}
 		wg.Go(func() {
 			sent := time.Now()
-			if err := postAccept(ctx, hc, e.base, links[i], form); err != nil {
+			if err := do(i); err != nil {
 				failed.Add(1)
 				firstErr.CompareAndSwap(nil, err)
 			}
@@ -179,9 +186,9 @@ func openLoop(ctx context.Context, e *env, hc *http.Client, links []string, form
 		})
 	}
 	wg.Wait()
-	r := openLoopResult{n: len(links), failed: failed.Load(), elapsed: time.Since(start)}
+	r := openLoopResult{n: n, failed: failed.Load(), elapsed: time.Since(start)}
 	if r.failed > 0 {
-		e.log.Warn("accepts failed in an open-loop run (counted with their time)", "failed", r.failed, "of", len(links), "first", firstErr.Load())
+		e.log.Warn("requests failed in an open-loop run (counted with their time)", "failed", r.failed, "of", n, "first", firstErr.Load())
 	}
 	for _, l := range [][]time.Duration{lat, sched, lag} {
 		slices.Sort(l)
@@ -291,8 +298,23 @@ func postAccept(ctx context.Context, hc *http.Client, base, token string, form u
 	return nil
 }
 
-// redisBenchmarkSet runs redis-benchmark's SET test against the run's Redis and
-// returns its requests per second.
+func getHealthz(ctx context.Context, hc *http.Client, base string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /healthz: %s", resp.Status)
+	}
+	return nil
+}
+
 // redisRoundTrip is the p50 and p99 in ms of one round trip to the same
 // redis-server from one client (redis-benchmark PING): the floor under each
 // of the accept's sequential Redis round trips, on this machine.
@@ -311,6 +333,8 @@ func redisRoundTrip(ctx context.Context, e *env) (p50, p99 string, err error) {
 	return string(m[1]), string(m[2]), nil
 }
 
+// redisBenchmarkSet runs redis-benchmark's SET test against the run's Redis and
+// returns its requests per second.
 func redisBenchmarkSet(ctx context.Context, e *env) (float64, error) {
 	out, err := exec.CommandContext(ctx, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(e.redisPort),
 		"-t", "set", "-n", "200000", "-q").Output()
