@@ -70,7 +70,7 @@ var settings = map[string]setting{
 	"agreements-dir":   {"agreements-dir", "PARTNERLINK_AGREEMENTS_DIR", "", "folder of customer agreement files <version>.<locale>.txt (default: the embedded sample)"},
 	"invite-ttl":       {"invite-ttl", "PARTNERLINK_INVITE_TTL", "336h", "how long an invitation link stays valid (at most 2160h = 90 days)"},
 	"concurrency":      {"concurrency", "PARTNERLINK_WORKER_CONCURRENCY", "10", "tasks a worker processes at once"},
-	"imap-url":         {"imap-url", "PARTNERLINK_IMAP_URL", "", "IMAP URL of the inbox: imap://user:pass@host:143?tls=starttls|none&mailbox=INBOX, or imaps://… (port 993)"},
+	"imap-url":         {"imap-url", "PARTNERLINK_IMAP_URL", "", "IMAP URL of the inbox: imap://user:pass@host:143?tls=starttls|none&mailbox=INBOX&poll=30s (how often the mailbox is searched, IDLE or not), or imaps://… (port 993)"},
 	"inbox-address":    {"inbox-address", "PARTNERLINK_INBOX_ADDRESS", "", "the address partners send requests to, e.g. partnerlink@example.com (a partner's secret request address is its local part + +<secret>, e.g. partnerlink+k3j…@example.com)"},
 	"trusted-authserv": {"trusted-authserv", "PARTNERLINK_TRUSTED_AUTHSERV", "", "comma list of authserv-ids whose Authentication-Results headers are trusted (your receiving mail servers)"},
 	"smtp-conns":       {"smtp-conns", "PARTNERLINK_SMTP_CONNECTIONS", "4", "SMTP connections a worker keeps open and reuses (1 to 100)"},
