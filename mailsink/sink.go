@@ -184,23 +184,34 @@ func (s *Sink) Wait(ctx context.Context, n int) ([]Message, error) {
 	if n > s.max {
 		return nil, fmt.Errorf("mailsink: wait for %d messages: the sink keeps at most %d", n, s.max)
 	}
+	var out []Message
+	if err := s.waitUntil(ctx, fmt.Sprintf("%d messages", n), func() bool { return len(s.msgs) >= n }, func() { out = s.copies() }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// waitUntil blocks until done reports true, then calls then; both run with
+// s.mu held. It returns early with ctx's error (saying it waited for what), or
+// ErrClosed once the sink closes.
+func (s *Sink) waitUntil(ctx context.Context, what string, done func() bool, then func()) error {
 	for {
 		s.mu.Lock()
-		if len(s.msgs) >= n {
-			out := s.copies()
+		if done() {
+			then()
 			s.mu.Unlock()
-			return out, nil
+			return nil
 		}
 		if s.closed {
 			s.mu.Unlock()
-			return nil, ErrClosed
+			return ErrClosed
 		}
 		changed := s.changed
 		s.mu.Unlock()
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("mailsink: wait for %d messages: %w", n, ctx.Err())
+			return fmt.Errorf("mailsink: wait for %s: %w", what, ctx.Err())
 		}
 	}
 }
@@ -252,22 +263,5 @@ func (s *Sink) Received() int {
 // Start (see Received), without copying any. It returns early with ctx's
 // error, or ErrClosed once the sink closes.
 func (s *Sink) WaitReceived(ctx context.Context, n int) error {
-	for {
-		s.mu.Lock()
-		if s.received >= n {
-			s.mu.Unlock()
-			return nil
-		}
-		if s.closed {
-			s.mu.Unlock()
-			return ErrClosed
-		}
-		changed := s.changed
-		s.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return fmt.Errorf("mailsink: wait for %d messages received: %w", n, ctx.Err())
-		}
-	}
+	return s.waitUntil(ctx, fmt.Sprintf("%d messages received", n), func() bool { return s.received >= n }, func() {})
 }
