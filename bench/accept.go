@@ -286,16 +286,7 @@ func postAccept(ctx context.Context, hc *http.Client, base, token string, form u
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Cookie", "pl_csrf="+csrfValue)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST accept: %s", resp.Status)
-	}
-	return nil
+	return expect(hc, req, http.StatusOK, "POST accept")
 }
 
 func getHealthz(ctx context.Context, hc *http.Client, base string) error {
@@ -303,16 +294,7 @@ func getHealthz(ctx context.Context, hc *http.Client, base string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET /healthz: %s", resp.Status)
-	}
-	return nil
+	return expect(hc, req, http.StatusOK, "GET /healthz")
 }
 
 // redisRoundTrip is the p50 and p99 in ms of one round trip to the same

@@ -84,13 +84,8 @@ func benchMemory(ctx context.Context, e *env) ([]row, error) {
 	for i := range 20 {
 		req, _ := http.NewRequestWithContext(ctx, "GET", e.base+"/api/v1/invitations", nil)
 		req.Header.Set("Authorization", "Bearer "+keys[i%partners])
-		resp, err := hc.Do(req)
-		if err != nil {
+		if err := expect(hc, req, http.StatusOK, "GET /api/v1/invitations"); err != nil {
 			return nil, err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET /api/v1/invitations: %s", resp.Status)
 		}
 	}
 	sinkBefore := e.sink.Received()

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"runtime"
@@ -263,14 +262,5 @@ func postInvitation(ctx context.Context, hc *http.Client, e *env, body []byte) e
 	}
 	req.Header.Set("Authorization", "Bearer "+e.apiKey)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("POST /api/v1/invitations: %s: %s", resp.Status, answer)
-	}
-	return nil
+	return expect(hc, req, http.StatusCreated, "POST /api/v1/invitations")
 }
