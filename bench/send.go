@@ -31,7 +31,7 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 	}
 	rawCPU := m.per(n)
 	m = e.cpuMeter()
-	got, posts, err := partnerlinkSendRate(ctx, e, n)
+	got, posts, err := partnerlinkSendRate(ctx, e, n, "send")
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func sendOnOneCPU(ctx context.Context, e *env, n int) (got, raw float64, err err
 	if raw, err = rawGoMailRate(ctx, e, n); err != nil {
 		return 0, 0, fmt.Errorf("raw go-mail: %w", err)
 	}
-	if got, _, err = partnerlinkSendRate(ctx, e, n); err != nil {
+	if got, _, err = partnerlinkSendRate(ctx, e, n, "send-1cpu"); err != nil {
 		return 0, 0, err
 	}
 	return got, raw, nil
@@ -185,9 +185,10 @@ func rawGoMailRate(ctx context.Context, e *env, n int) (float64, error) {
 }
 
 // partnerlinkSendRate posts n invitations (16 clients at once, keep-alive) and
-// waits until the sink holds every message. It returns invitations/s end to end
-// and API posts/s.
-func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, error) {
+// waits until the sink has received every message. It returns invitations/s end
+// to end and API posts/s. With -profile, serve's and worker's CPU profiles of
+// the run are written as DIR/<process>-<label>.pprof.
+func partnerlinkSendRate(ctx context.Context, e *env, n int, label string) (float64, float64, error) {
 	const clients = 16
 	hc := &http.Client{Timeout: 30 * time.Second,
 		Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
@@ -206,8 +207,8 @@ func partnerlinkSendRate(ctx context.Context, e *env, n int) (float64, float64, 
 	before++
 
 	est := time.Duration(float64(n)/300*float64(time.Second)) / 2 // about half the run on a loaded machine
-	waitServe := e.profile(ctx, "serve", "send", est)
-	waitWorker := e.profile(ctx, "worker", "send", est)
+	waitServe := e.profile(ctx, "serve", label, est)
+	waitWorker := e.profile(ctx, "worker", label, est)
 	defer waitServe()
 	defer waitWorker()
 	start, posts, err := postAll(ctx, e, n)
