@@ -32,8 +32,8 @@ func jitter(d time.Duration) time.Duration {
 // (polling only, when the server has no IDLE), until ctx ends; then it returns
 // nil. A dropped connection (or an unreachable Redis) is redialled with
 // exponential backoff, 1s to 1min, jittered, and whatever arrived meanwhile is
-// processed. Run returns an error only when the
-// server refuses the login before any connection succeeded.
+// processed. Run returns an error only when the server refuses the login before
+// any connection succeeded.
 func (w *Watcher) Run(ctx context.Context) error {
 	var wait time.Duration
 	everConnected := false
