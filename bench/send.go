@@ -45,8 +45,8 @@ func benchSend(ctx context.Context, e *env) ([]row, error) {
 		return nil, fmt.Errorf("on one CPU: %w", err)
 	}
 	ratio := got / raw
-	// End to end is bound by CPU (gotOne ≈ 1 / gotCPU.total): the CPUs it
-	// takes to send 0.8 of raw's rate at this cost per invitation.
+	// End to end is bound by CPU (the one-CPU run shows it): the CPUs it takes
+	// to send 0.8 of raw's rate at the measured CPU time per invitation.
 	cpusFor := 0.8 * raw * gotCPU.total.Seconds()
 	return []row{{
 		figure: fmt.Sprintf("1. send: %s invitations, API call → SMTP accepted (worker --concurrency %d --smtp-conns %d)", commas(float64(n)), e.o.concurrency, e.o.smtpConns),
